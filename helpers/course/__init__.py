@@ -1,0 +1,1 @@
+"""The course's build and grading tools: ``python -m helpers.course --help``."""

@@ -1,0 +1,47 @@
+"""Command line: ``python -m helpers.course {build,demo,bench,workspace,clean}``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from helpers.course.nbgrader_runner import REPO
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.course", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="regenerate chapters/ and solutions/ from source/")
+    build.add_argument("--no-execute", action="store_true", help="do not run the solutions")
+    demo = commands.add_parser("demo", help="grade three students in a throwaway course")
+    demo.add_argument("--course", type=Path, default=REPO / "demo-course")
+    bench = commands.add_parser("bench", help="time every solution notebook and its autograde")
+    bench.add_argument("--repeats", type=int, default=3)
+    bench.add_argument("--readme", action="store_true", help="write the table into README.md")
+    workspace = commands.add_parser("workspace", help="copy new chapters into your work folder")
+    workspace.add_argument("--folder", type=Path, default=REPO / "work")
+    clean = commands.add_parser("clean", help="drop repeated grade_ids from submitted notebooks")
+    clean.add_argument("folder", type=Path, nargs="?", default=REPO / "submitted")
+    args = parser.parse_args(argv)
+
+    if args.command == "build":
+        from helpers.course.build import build as run_build
+        run_build(run=not args.no_execute)
+    elif args.command == "demo":
+        from helpers.course.demo import run_demo
+        run_demo(args.course)
+    elif args.command == "bench":
+        from helpers.course.bench import run_bench
+        run_bench(args.repeats, write_readme=args.readme)
+    elif args.command == "workspace":
+        from helpers.course.workspace import sync_workspace
+        sync_workspace(REPO / "chapters", args.folder)
+    elif args.command == "clean":
+        from helpers.course.workspace import clean_submissions
+        clean_submissions(args.folder)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

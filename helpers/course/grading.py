@@ -1,0 +1,117 @@
+"""Autograde submissions in a throwaway nbgrader course and read the scores back.
+
+The invariant tests and ``make demo`` share this: students' notebooks go into
+``submitted/``, then ``nbgrader autograde``, ``generate_feedback`` and
+``export`` run as an instructor would run them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+from helpers.course import notebooks as nbs
+from helpers.course import mistakes as mistakes_mod
+from helpers.course.nbgrader_runner import REPO, make_course, nbgrader
+
+Submissions = dict[str, dict[nbs.NotebookRef, object]]  # student -> notebook -> nb
+
+
+@dataclass(frozen=True)
+class CellGrade:
+    """The autograded score of one test cell, with what the cell printed."""
+
+    grade_id: str
+    score: float
+    max_score: float
+    output: str
+
+
+@dataclass
+class GradingRun:
+    """Everything one grading run produced."""
+
+    course: Path
+    grades: dict[tuple[str, str], dict[str, CellGrade]] = field(default_factory=dict)
+
+    def cells(self, student: str, ref: nbs.NotebookRef) -> dict[str, CellGrade]:
+        """The autograded test cells of one student's notebook, by grade_id."""
+        return self.grades[(student, str(ref))]
+
+    def total(self, student: str, ref: nbs.NotebookRef) -> tuple[float, float]:
+        cells = self.cells(student, ref).values()
+        return sum(c.score for c in cells), sum(c.max_score for c in cells)
+
+    @property
+    def feedback_dir(self) -> Path:
+        return self.course / "feedback"
+
+    @property
+    def grades_csv(self) -> Path:
+        return self.course / "grades.csv"
+
+
+def standard_students(refs: list[nbs.NotebookRef], release_dir: Path = REPO / "chapters",
+                      solutions_dir: Path = REPO / "solutions",
+                      mistakes_dir: Path = mistakes_mod.MISTAKES_DIR) -> Submissions:
+    """The perfect (solutions), blank (release) and mistaken students.
+
+    Mistaken students are ``mistakes`` (first round of fixture mistakes), then
+    ``mistakes-2`` and so on when one answer cell has several mistakes.
+    """
+    students: Submissions = {"perfect": {}, "blank": {}}
+    for ref in refs:
+        solution = nbs.read(ref.path(solutions_dir))
+        students["perfect"][ref] = solution
+        students["blank"][ref] = nbs.read(ref.path(release_dir))
+        for k, group in enumerate(mistakes_mod.rounds(mistakes_mod.load(ref, mistakes_dir)), start=1):
+            name = "mistakes" if k == 1 else f"mistakes-{k}"
+            students.setdefault(name, {})[ref] = nbs.clear_outputs(mistakes_mod.apply(solution, group))
+    return students
+
+
+def submit(course: Path, submissions: Submissions) -> None:
+    """Write the submissions into ``course/submitted``, cleaned of repeated grade_ids."""
+    for student, notebooks in submissions.items():
+        for ref, nb in notebooks.items():
+            nb = nbs.clear_outputs(nb)
+            nbs.deduplicate_grade_ids(nb)
+            nbs.write(nb, ref.path(course / "submitted" / student))
+
+
+def read_grades(course: Path, submissions: Submissions, source_dir: Path) -> dict:
+    """Scores of every autograded test cell, from the gradebook and autograded notebooks."""
+    grades = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for student, notebooks in submissions.items():
+            for ref in notebooks:
+                tests = [nbs.grade_id(c) for c in nbs.read(ref.path(source_dir)).cells
+                         if nbs.is_autograded_test(c)]
+                graded = nbs.cells_by_grade_id(nbs.read(ref.path(course / "autograded" / student)))
+                notebook = gradebook.find_submission_notebook(ref.name, ref.assignment, student)
+                scores = {g.name: g for g in notebook.grades}
+                grades[(student, str(ref))] = {
+                    gid: CellGrade(gid, float(scores[gid].score), float(scores[gid].max_score),
+                                   nbs.output_text(graded[gid]))
+                    for gid in tests}
+    return grades
+
+
+def grade(course: Path, submissions: Submissions, source_dir: Path = REPO / "source",
+          feedback: bool = True, log=print) -> GradingRun:
+    """Autograde ``submissions`` in a fresh course at ``course``."""
+    course = make_course(course, source_dir)
+    refs = sorted({ref for notebooks in submissions.values() for ref in notebooks},
+                  key=str)
+    for assignment in nbs.assignments(refs):
+        nbgrader(course, "generate_assignment", assignment, "--force")
+    submit(course, submissions)
+    for assignment in nbs.assignments(refs):
+        log(f"autograding {assignment} for {len(submissions)} students ...")
+        nbgrader(course, "autograde", assignment, "--force", strict=False)
+        if feedback:
+            nbgrader(course, "generate_feedback", assignment, "--force", strict=False)
+    nbgrader(course, "export", "--to", str(course / "grades.csv"))
+    return GradingRun(course, read_grades(course, submissions, source_dir))

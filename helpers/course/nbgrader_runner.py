@@ -1,0 +1,55 @@
+"""Run nbgrader in a course folder built from this repository's configuration."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ROOT_CONFIG = REPO / "nbgrader_config.py"
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader command failed; the message holds its output."""
+
+
+def environment() -> dict[str, str]:
+    """The environment for nbgrader: this Python's bin first (nbgrader calls alembic)."""
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return env
+
+
+def make_course(root: Path, source_dir: Path = REPO / "source") -> Path:
+    """A fresh course folder at ``root`` with its own gradebook and a copy of source/."""
+    root = Path(root).resolve()
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    shutil.copytree(source_dir, root / "source",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"load_subconfig({str(ROOT_CONFIG)!r})  # noqa: F821\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        f"c.CourseDirectory.db_url = {'sqlite:///' + str(root / 'gradebook.db')!r}\n")
+    return root
+
+
+def nbgrader(course: Path, *args: str, strict: bool = True) -> str:
+    """Run ``nbgrader *args`` in ``course``; return its output or raise NbgraderError.
+
+    ``strict`` also fails on logged errors; autograde logs one for every
+    notebook that raised, which a blank submission does by design.
+    """
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    done = subprocess.run(cmd, cwd=course, env=environment(), capture_output=True, text=True)
+    output = done.stdout + done.stderr
+    if done.returncode != 0 or (strict and "[ERROR]" in output):
+        raise NbgraderError(f"`nbgrader {' '.join(args)}` failed in {course}:\n{output[-6000:]}")
+    return output

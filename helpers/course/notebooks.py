@@ -1,0 +1,158 @@
+"""Reading nbgrader notebooks: where the chapters are, which cells are what."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class NotebookRef:
+    """One notebook of one assignment, e.g. ``01_sequential_data/keras``."""
+
+    assignment: str
+    name: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.ipynb"
+
+    def path(self, folder: Path) -> Path:
+        return Path(folder) / self.assignment / self.filename
+
+    def __str__(self) -> str:
+        return f"{self.assignment}/{self.name}"
+
+
+def find_notebooks(source_dir: Path) -> list[NotebookRef]:
+    """Every ``<assignment>/<name>.ipynb`` below ``source_dir``, sorted."""
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        raise FileNotFoundError(f"source_dir {source_dir} is not a folder")
+    return [NotebookRef(p.parent.name, p.stem)
+            for p in sorted(source_dir.glob("*/*.ipynb"))
+            if ".ipynb_checkpoints" not in p.parts]
+
+
+def assignments(refs: list[NotebookRef]) -> list[str]:
+    """The assignment names of ``refs``, in order, without repeats."""
+    return list(dict.fromkeys(ref.assignment for ref in refs))
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+def write(nb: nbformat.NotebookNode, path: Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def grade_id(cell) -> str | None:
+    return nbgrader_meta(cell).get("grade_id")
+
+
+def is_answer(cell) -> bool:
+    return bool(nbgrader_meta(cell).get("solution"))
+
+
+def is_autograded_test(cell) -> bool:
+    """A locked code cell with points and no solution: nbgrader runs it to grade."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution") and cell.cell_type == "code"
+
+
+def cells_by_grade_id(nb) -> dict:
+    return {grade_id(c): c for c in nb.cells if grade_id(c)}
+
+
+def without_lines(source: str, markers: tuple[str, ...]) -> str:
+    """``source`` without the lines that are exactly one of ``markers``."""
+    return "\n".join(line for line in source.splitlines() if line.strip() not in markers)
+
+
+def region_lines(source: str, begin: str, end: str) -> list[str]:
+    """The lines strictly between ``begin`` and ``end`` marker lines."""
+    inside, found = False, []
+    for line in source.splitlines():
+        if line.strip() == begin:
+            inside = True
+        elif line.strip() == end:
+            inside = False
+        elif inside:
+            found.append(line)
+    return found
+
+
+def solution_source(cell) -> str:
+    """What a perfect student writes in an answer cell of the source notebook."""
+    return without_lines(cell.source, (BEGIN_SOLUTION, END_SOLUTION))
+
+
+def fill_answers(release: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """A copy of ``release`` whose answer cells (by grade_id) hold ``answers``."""
+    filled = copy.deepcopy(release)
+    for cell in filled.cells:
+        if is_answer(cell) and grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return filled
+
+
+def solved(release: nbformat.NotebookNode, source: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The release with every answer cell replaced by the source's solution."""
+    answers = {gid: solution_source(cell) for gid, cell in cells_by_grade_id(source).items()
+               if is_answer(cell)}
+    return fill_answers(release, answers)
+
+
+def clear_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` with no outputs and no execution counts."""
+    blank = copy.deepcopy(nb)
+    for cell in blank.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return blank
+
+
+def deduplicate_grade_ids(nb: nbformat.NotebookNode) -> list[str]:
+    """Drop nbgrader metadata from repeated grade_ids (copied cells), in place.
+
+    nbgrader 0.9 aborts a whole autograde run on a duplicated grade_id, so
+    submissions are cleaned first. The first cell with an id keeps it.
+    Returns the ids that were repeated.
+    """
+    seen, repeated = set(), []
+    for cell in nb.cells:
+        gid = grade_id(cell)
+        if gid is None:
+            continue
+        if gid in seen:
+            cell.metadata.pop("nbgrader")
+            repeated.append(gid)
+        seen.add(gid)
+    return repeated
+
+
+def output_text(cell) -> str:
+    """All text a code cell printed or raised, tracebacks included."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif out.output_type == "error":
+            parts.extend([f"{out.ename}: {out.evalue}", *out.get("traceback", [])])
+        elif "data" in out:
+            parts.append(str(out.data.get("text/plain", "")))
+    return ANSI_ESCAPE.sub("", "\n".join(parts))

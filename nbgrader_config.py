@@ -1,0 +1,28 @@
+"""nbgrader configuration for the course (the repository root is the course folder).
+
+Plain ``nbgrader`` commands run from the repository root use it; the build and
+the demo load it too, from their own throwaway course folders.
+Set ``RNN_COURSE_DB`` to another database URL to keep the gradebook elsewhere.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # kernels inherit it: no TensorFlow log noise
+os.environ.setdefault("MPLBACKEND", "agg")
+
+c.CourseDirectory.course_id = "rnn-course"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "chapters"
+if os.environ.get("RNN_COURSE_DB"):
+    c.CourseDirectory.db_url = os.environ["RNN_COURSE_DB"]
+# else nbgrader's default: sqlite:///<course root>/gradebook.db
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+c.Execute.timeout = 600  # seconds per cell: training cells on a slow laptop
+c.Execute.allow_errors = True
+c.OverwriteCells.add_missing_cells = True
+c.IncludeHeaderFooter.header = ""

@@ -1,0 +1,172 @@
+"""Unit tests for helpers.course: notebook surgery, mistakes, workspace, tables."""
+
+import nbformat
+import pytest
+
+from helpers.course import bench, mistakes, notebooks as nbs
+from helpers.course.demo import score_table
+from helpers.course.grading import CellGrade, GradingRun
+from helpers.course.workspace import clean_submissions, sync_workspace
+
+ANSWER = {"nbgrader": {"grade_id": "f_answer", "solution": True, "grade": False,
+                       "locked": False, "schema_version": 3, "task": False}}
+TESTS = {"nbgrader": {"grade_id": "f_tests", "solution": False, "grade": True, "points": 2,
+                      "locked": True, "schema_version": 3, "task": False}}
+
+
+def notebook(answer="def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION"):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"),
+                nbformat.v4.new_code_cell(answer, metadata=ANSWER),
+                nbformat.v4.new_code_cell("assert f(1) == 2", metadata=TESTS)]
+    return nb
+
+
+def test_solution_source_drops_only_the_markers():
+    assert nbs.solution_source(notebook().cells[1]) == "def f(x):\n    return x + 1"
+
+
+def test_region_lines():
+    src = "a\n### BEGIN HIDDEN TESTS\nb\nc\n### END HIDDEN TESTS\nd"
+    assert nbs.region_lines(src, nbs.BEGIN_HIDDEN, nbs.END_HIDDEN) == ["b", "c"]
+
+
+def test_solved_fills_answer_cells_from_source():
+    release = notebook("def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()")
+    solved = nbs.solved(release, notebook())
+    assert solved.cells[1].source == "def f(x):\n    return x + 1"
+    assert "NotImplementedError" in release.cells[1].source, "the release must not change"
+
+
+def test_cell_kinds():
+    nb = notebook()
+    assert nbs.is_answer(nb.cells[1]) and not nbs.is_autograded_test(nb.cells[1])
+    assert nbs.is_autograded_test(nb.cells[2]) and not nbs.is_answer(nb.cells[2])
+    assert nbs.grade_id(nb.cells[0]) is None
+
+
+def test_deduplicate_grade_ids_keeps_the_first():
+    nb = notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("copy", metadata=dict(TESTS)))
+    assert nbs.deduplicate_grade_ids(nb) == ["f_tests"]
+    assert nbs.grade_id(nb.cells[2]) == "f_tests" and nbs.grade_id(nb.cells[3]) is None
+
+
+def test_output_text_strips_colours():
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="bad shape",
+                                           traceback=["\x1b[31mAssertionError\x1b[39m: bad shape"])]
+    assert "\x1b" not in nbs.output_text(cell) and "AssertionError: bad shape" in nbs.output_text(cell)
+
+
+def test_clear_outputs_copies():
+    nb = notebook()
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="hi")]
+    nb.cells[2].execution_count = 3
+    blank = nbs.clear_outputs(nb)
+    assert blank.cells[2].outputs == [] and blank.cells[2].execution_count is None
+    assert nb.cells[2].outputs, "the original keeps its outputs"
+
+
+def test_find_notebooks(tmp_path):
+    (tmp_path / "02_b").mkdir()
+    (tmp_path / "01_a").mkdir()
+    for path in ("02_b/keras.ipynb", "01_a/torch.ipynb", "01_a/keras.ipynb"):
+        nbformat.write(notebook(), str(tmp_path / path))
+    refs = nbs.find_notebooks(tmp_path)
+    assert [str(r) for r in refs] == ["01_a/keras", "01_a/torch", "02_b/keras"]
+    assert nbs.assignments(refs) == ["01_a", "02_b"]
+    with pytest.raises(FileNotFoundError, match="source_dir"):
+        nbs.find_notebooks(tmp_path / "missing")
+
+
+MISTAKES_TOML = '''
+[[mistakes]]
+name = "adds two"
+cell = "f_answer"
+loses = ["f_tests"]
+says = "add one"
+code = """
+def f(x):
+    return x + 2
+"""
+
+[[mistakes]]
+name = "returns x"
+cell = "f_answer"
+loses = ["f_tests"]
+says = "add one"
+code = "def f(x):\\n    return x"
+'''
+
+
+def write_mistakes(tmp_path, text=MISTAKES_TOML):
+    (tmp_path / "01_a").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "01_a" / "keras.toml").write_text(text)
+    return nbs.NotebookRef("01_a", "keras")
+
+
+def test_mistakes_on_one_cell_go_to_separate_rounds(tmp_path):
+    ref = write_mistakes(tmp_path)
+    found = mistakes.load(ref, tmp_path)
+    assert [m.name for m in found] == ["adds two", "returns x"]
+    assert [[m.name for m in group] for group in mistakes.rounds(found)] == [["adds two"], ["returns x"]]
+    applied = mistakes.apply(nbs.solved(notebook(), notebook()), [found[0]])
+    assert applied.cells[1].source == "def f(x):\n    return x + 2"
+
+
+def test_mistakes_file_errors(tmp_path):
+    ref = write_mistakes(tmp_path, '[[mistakes]]\nname = "x"\n')
+    with pytest.raises(ValueError, match="lacks cell, loses, says, code"):
+        mistakes.load(ref, tmp_path)
+    assert mistakes.load(nbs.NotebookRef("09_none", "keras"), tmp_path) == []
+    wrong = mistakes.Mistake(ref, "n", "nope_answer", ("f_tests",), "s", "pass")
+    with pytest.raises(ValueError, match="nope_answer"):
+        mistakes.apply(notebook(), [wrong])
+
+
+def test_workspace_never_overwrites_student_work(tmp_path, capsys):
+    release, work = tmp_path / "chapters", tmp_path / "work"
+    (release / "01_a").mkdir(parents=True)
+    (release / "01_a" / "keras.ipynb").write_text("released")
+    assert len(sync_workspace(release, work)) == 1
+    (work / "01_a" / "keras.ipynb").write_text("my answers")
+    (release / "01_a" / "torch.ipynb").write_text("new chapter")
+    assert sync_workspace(release, work) == [work / "01_a" / "torch.ipynb"]
+    assert (work / "01_a" / "keras.ipynb").read_text() == "my answers"
+    with pytest.raises(FileNotFoundError, match="make build"):
+        sync_workspace(tmp_path / "nothing", work)
+
+
+def test_clean_submissions(tmp_path):
+    nb = notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("copied", metadata=dict(TESTS)))
+    path = tmp_path / "alice" / "01_a" / "keras.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, str(path))
+    assert clean_submissions(tmp_path) == {path: ["f_tests"]}
+    assert clean_submissions(tmp_path) == {}
+    with pytest.raises(FileNotFoundError, match="folder"):
+        clean_submissions(tmp_path / "missing")
+
+
+def test_score_table():
+    ref = nbs.NotebookRef("01_a", "keras")
+    run = GradingRun(course=None)
+    run.grades = {("perfect", "01_a/keras"): {"t": CellGrade("t", 2.0, 2.0, "")},
+                  ("blank", "01_a/keras"): {"t": CellGrade("t", 0.0, 2.0, "")}}
+    text = score_table(run, ["perfect", "blank"], [ref])
+    assert "perfect  2/2" in text and "blank    0/2" in text
+
+
+def test_bench_table_and_readme(tmp_path):
+    text = bench.table({"01_a/keras": 10.0, "01_a/torch": 40.0}, {"01_a/keras": 12.0, "01_a/torch": 41.0})
+    assert "| 01_a/keras | 10.0 s | 12.0 s | 1.20 | yes |" in text
+    assert "| 01_a/torch | 40.0 s | 41.0 s | 1.02 | **no** |" in text
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- bench:begin -->\nold\n<!-- bench:end -->\nend\n")
+    bench.update_readme("new table", readme)
+    assert readme.read_text() == "intro\n<!-- bench:begin -->\nnew table\n<!-- bench:end -->\nend\n"
+    readme.write_text("no block")
+    with pytest.raises(ValueError, match="bench:begin"):
+        bench.update_readme("x", readme)

@@ -1,0 +1,46 @@
+"""pyproject.toml and environment.yml install the same pinned versions."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pyproject_pins() -> dict[str, str]:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + [
+        req for extra in project["optional-dependencies"].values() for req in extra]
+    return dict(req.split("==") for req in requirements)
+
+
+def conda_pins() -> tuple[str, dict[str, str]]:
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    return python.split("=")[1], dict(r.split("==") for r in pip if "==" in r)
+
+
+def test_every_requirement_is_pinned_exactly():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    loose = [r for r in project["dependencies"] if not re.fullmatch(r"[\w.-]+==[\w.+]+", r)]
+    assert not loose, f"pin these with ==: {loose}"
+
+
+def test_environment_yml_pins_match_pyproject():
+    python, pins = conda_pins()
+    assert pins == pyproject_pins(), (
+        "environment.yml and pyproject.toml disagree: "
+        f"{set(pins.items()) ^ set(pyproject_pins().items())}")
+
+
+def test_python_versions_agree():
+    python, _ = conda_pins()
+    requires = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert requires == f">={python}", f"requires-python {requires} vs environment.yml python={python}"
+
+
+def test_torch_is_the_cpu_build_on_disk():
+    assert pyproject_pins()["torch"] == "2.13.0", "torch must stay pinned to 2.13.0 (CPU build)"

@@ -1,0 +1,73 @@
+"""Invariants 3 to 5, through real nbgrader autograde runs.
+
+One grading run (session fixture) autogrades three kinds of students for every
+notebook: perfect (solutions/), blank (chapters/) and the fixture mistakes in
+tests/mistakes/.
+"""
+
+import pytest
+
+from helpers.course import mistakes
+from helpers.course.grading import grade, standard_students
+
+from course_paths import NOTEBOOKS
+
+IDS = [str(ref) for ref in NOTEBOOKS]
+MISTAKES = [m for ref in NOTEBOOKS for m in mistakes.load(ref)]
+
+
+def student_of(mistake):
+    """The mistaken student whose submission carries ``mistake``."""
+    for k, group in enumerate(mistakes.rounds(mistakes.load(mistake.notebook)), start=1):
+        if mistake in group:
+            return "mistakes" if k == 1 else f"mistakes-{k}"
+    raise LookupError(mistake)
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    course = tmp_path_factory.mktemp("grading") / "course"
+    return grade(course, standard_students(NOTEBOOKS), log=lambda *_: None)
+
+
+@pytest.mark.parametrize("ref", NOTEBOOKS, ids=IDS)
+def test_solution_gets_full_marks(ref, graded):
+    lost = {gid: c.output[-800:] for gid, c in graded.cells("perfect", ref).items()
+            if c.score < c.max_score}
+    assert not lost, f"{ref}: the solution loses points in {list(lost)}:\n{lost}"
+
+
+@pytest.mark.parametrize("ref", NOTEBOOKS, ids=IDS)
+def test_blank_release_gets_zero(ref, graded):
+    vacuous = [gid for gid, c in graded.cells("blank", ref).items() if c.score > 0]
+    assert not vacuous, f"{ref}: these test cells pass on the blank release: {vacuous}"
+
+
+@pytest.mark.parametrize("ref", NOTEBOOKS, ids=IDS)
+def test_every_notebook_has_mistake_fixtures(ref):
+    assert mistakes.load(ref), f"tests/mistakes/{ref}.toml lists no common mistakes"
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[str(m) for m in MISTAKES])
+def test_mistake_is_caught_and_named(mistake, graded):
+    cells = graded.cells(student_of(mistake), mistake.notebook)
+    for gid in mistake.loses:
+        assert gid in cells, f"{mistake}: no autograded test cell {gid!r}"
+        assert cells[gid].score == 0, f"{mistake}: test cell {gid} still gives points"
+        assert mistake.says in cells[gid].output, (
+            f"{mistake}: test cell {gid} fails without naming the mistake "
+            f"(expected {mistake.says!r} in):\n{cells[gid].output[-1500:]}")
+
+
+@pytest.mark.parametrize("ref", NOTEBOOKS, ids=IDS)
+def test_mistaken_student_scores_in_between(ref, graded):
+    if not mistakes.load(ref):
+        pytest.skip("no mistakes listed")
+    score, max_score = graded.total("mistakes", ref)
+    assert 0 < score < max_score, f"{ref}: the mistaken student scores {score}/{max_score}"
+
+
+def test_feedback_and_grades_are_written(graded):
+    assert graded.grades_csv.exists(), "nbgrader export wrote no grades.csv"
+    html = list(graded.feedback_dir.rglob("*.html"))
+    assert len(html) >= len(NOTEBOOKS), f"feedback HTML missing: {html}"
