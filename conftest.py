@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TQDM_DISABLE", "1")  # kernels started by nbval print no progress bars
 
 
 def pytest_configure(config):

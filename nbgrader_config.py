@@ -23,6 +23,5 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 c.Execute.timeout = 600  # seconds per cell: training cells on a slow laptop
-c.Execute.allow_errors = True
 c.OverwriteCells.add_missing_cells = True
 c.IncludeHeaderFooter.header = ""

@@ -7,15 +7,27 @@ label is the polarity of the clause after "but". A clause is negated with
 flipped by "not". Both labels draw the same multiset of words, so a
 bag-of-words model stays at chance while a model that reads in order can be
 near perfect.
+
+Real IMDB is optional: ``load_imdb_npz`` reads the Keras cache file and
+``load_aclimdb`` the raw Stanford folder, both from local files only.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import os
+import pickle
+import re
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from helpers.validation import positive_int, real_number
+from helpers.validation import one_of, positive_int, real_number
 
 SUBJECTS = ["the movie", "the film", "the plot", "the acting", "the story",
             "the ending", "the cast", "the music", "the script", "the dialogue"]
@@ -92,3 +104,300 @@ def sine_series(length: int = 200, period: float = 25.0, noise: float = 0.0,
     rng = np.random.default_rng(positive_int(seed, "seed", minimum=0))
     t = np.arange(length, dtype="float64")
     return (np.sin(2 * np.pi * t / period) + noise * rng.standard_normal(length)).astype("float32")
+
+
+# --------------------------------------------------------------------------
+# Real IMDB (optional): loaders for local copies, never a download
+# --------------------------------------------------------------------------
+# Every chapter runs on course_reviews(). These loaders only read files a
+# student copied to the machine (the Keras cache `imdb.npz` or Stanford's raw
+# `aclImdb/` folder) and, when the files are absent, say where to put them.
+
+IMDB_NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz"
+IMDB_WORD_INDEX_URL = ("https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+                       "imdb_word_index.json")
+ACLIMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/"
+IMDB_NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+IMDB_OOV_TOKEN = "[OOV]"
+# Keras caches here when the home folder is not writable.
+KERAS_FALLBACK_DIR = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / ".keras"
+
+_OPTIONAL = ("Real IMDB is optional: the course works without it "
+             "(helpers.data.course_reviews).")
+# The only globals needed to rebuild object arrays of lists of ints (numpy 1 and
+# 2 spellings), plus numpy scalars; anything else in the pickle is refused, so a
+# tampered file cannot run code (the same guard as keras' npz_utils).
+_NUMPY_PICKLE_GLOBALS = frozenset({
+    ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+})
+_BR_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def keras_datasets_dir() -> Path:
+    """The folder where Keras caches data sets, resolved like Keras does.
+
+    ``$KERAS_HOME/datasets`` when the ``KERAS_HOME`` environment variable is
+    set (read at call time, ``~`` expanded), else ``~/.keras/datasets``.
+    """
+    home = os.environ.get("KERAS_HOME")
+    base = Path(home).expanduser() if home else Path("~").expanduser() / ".keras"
+    return base / "datasets"
+
+
+def _as_path(value, name: str) -> Path:
+    if isinstance(value, (str, os.PathLike)):
+        return Path(value).expanduser()
+    raise TypeError(f"{name} must be a path (str or os.PathLike), "
+                    f"got {type(value).__name__} {value!r}")
+
+
+def _optional_int(value, name: str, minimum: int) -> int | None:
+    return None if value is None else positive_int(value, name, minimum=minimum)
+
+
+def _find_cached_file(path, filename: str, url: str) -> Path:
+    """``path`` (a file, or a folder holding ``filename``), else the Keras cache."""
+    if path is not None:
+        candidate = _as_path(path, "path")
+        candidates = [candidate / filename if candidate.is_dir() else candidate]
+        where = f"copy it to {candidates[0]}"
+    else:
+        candidates = [keras_datasets_dir() / filename]
+        fallback = KERAS_FALLBACK_DIR / "datasets" / filename
+        if fallback != candidates[0]:
+            candidates.append(fallback)
+        where = (f"copy it to {candidates[0]} (the Keras cache; set KERAS_HOME to use "
+                 f"another folder), or pass its location as path=")
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    looked = " and ".join(str(c) for c in candidates)
+    raise FileNotFoundError(
+        f"{filename} not found: looked for {looked}. {_OPTIONAL} To use the real "
+        f"data, download {filename} once on a machine with internet from the Keras "
+        f"page ({url}) and {where}.")
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) in _NUMPY_PICKLE_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(
+            f"refusing to unpickle {module}.{name}: only numpy arrays are allowed")
+
+
+def _read_npy(raw: bytes) -> np.ndarray:
+    """One ``.npy`` member; object arrays unpickled with numpy globals only."""
+    stream = io.BytesIO(raw)
+    major, _ = np.lib.format.read_magic(stream)
+    if major == 1:
+        _, _, dtype = np.lib.format.read_array_header_1_0(stream)
+    elif major in (2, 3):  # 3.0 differs from 2.0 only in the header's encoding
+        _, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    else:
+        raise ValueError(f"unsupported .npy format version {major}")
+    if dtype.hasobject:
+        return _NumpyOnlyUnpickler(stream).load()
+    stream.seek(0)
+    return np.lib.format.read_array(stream, allow_pickle=False)
+
+
+def _read_imdb_npz(file: Path) -> dict[str, np.ndarray]:
+    """The four arrays of a Keras ``imdb.npz``, checked; clear errors otherwise."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            arrays = {member[:-len(".npy")]: _read_npy(archive.read(member))
+                      for member in archive.namelist() if member.endswith(".npy")}
+    except Exception as error:  # not a zip, bad .npy header, refused pickle, ...
+        raise ValueError(f"{file} is not a readable Keras imdb.npz ({error}); "
+                         f"copy the file again") from error
+    for key in IMDB_NPZ_KEYS:
+        if key not in arrays:
+            raise ValueError(f"{file} is not a Keras imdb.npz: key {key!r} is missing "
+                             f"(expected {', '.join(IMDB_NPZ_KEYS)}; found "
+                             f"{', '.join(sorted(arrays)) or 'no arrays'})")
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if y.ndim != 1 or len(y) != len(x):
+            raise ValueError(f"{file}: y_{split} must hold one label per review of "
+                             f"x_{split} ({len(x)}), got shape {y.shape}")
+    return arrays
+
+
+def _object_array(rows: list) -> np.ndarray:
+    """A 1-D object array of lists, even when all lists have the same length."""
+    out = np.empty(len(rows), dtype=object)
+    for i, row in enumerate(rows):
+        out[i] = row
+    return out
+
+
+def load_imdb_npz(path=None, num_words=None, skip_top=0, maxlen=None, start_char=1,
+                  oov_char=2, index_from=3, seed=None):
+    """Read the Keras IMDB cache ``imdb.npz`` without ever downloading it.
+
+    Returns ``((x_train, y_train), (x_test, y_test))`` with the semantics of
+    ``keras.datasets.imdb.load_data`` (Keras 3.15): ``x`` is a 1-D object array
+    of lists of word ids, ``y`` the file's 0/1 labels. The file stores each
+    review as word ranks (1 = most frequent word); every rank is shifted by
+    ``index_from`` and ``start_char`` is prepended, so ids 0, 1, 2 mean
+    padding, start and out-of-vocabulary (see :func:`decode_imdb_review`).
+
+    - ``path``: the file, or the folder holding it. Default: ``imdb.npz`` in
+      :func:`keras_datasets_dir` (honours ``KERAS_HOME``), then in
+      ``/tmp/.keras/datasets`` where Keras saves when the home is read-only.
+    - ``num_words``: ids ``>= num_words`` become ``oov_char`` (dropped when
+      ``oov_char`` is None). None keeps every word.
+    - ``skip_top``: ids ``< skip_top`` become ``oov_char`` too. As in Keras the
+      test is on the shifted ids, so it also covers the reserved ids (e.g. with
+      ``skip_top=2`` the start mark 1 becomes ``oov_char``).
+    - ``maxlen``: as in Keras, reviews are dropped, not truncated: a review is
+      kept only if its length, start mark included, is ``< maxlen``. Applied
+      before the ``num_words``/``skip_top`` replacement.
+    - ``seed``: None (default) keeps the file's order, with no randomness.
+      An integer shuffles train then test with ``np.random.RandomState(seed)``
+      exactly like Keras, so ``seed=113`` (Keras' default) gives Keras' order.
+
+    Differences from Keras, all deliberate: no shuffle unless ``seed`` is
+    given; ``num_words=None`` keeps every word (Keras turns the single largest
+    id into ``oov_char``); ``x`` is always a 1-D object array; bad arguments
+    and malformed files raise errors that name the argument or the key.
+    """
+    num_words = _optional_int(num_words, "num_words", 1)
+    skip_top = positive_int(skip_top, "skip_top", minimum=0)
+    maxlen = _optional_int(maxlen, "maxlen", 1)
+    start_char = _optional_int(start_char, "start_char", 0)
+    oov_char = _optional_int(oov_char, "oov_char", 0)
+    index_from = positive_int(index_from, "index_from", minimum=0)
+    seed = _optional_int(seed, "seed", 0)
+    file = _find_cached_file(path, "imdb.npz", IMDB_NPZ_URL)
+    arrays = _read_imdb_npz(file)
+
+    rng = None if seed is None else np.random.RandomState(seed)
+    head = [] if start_char is None else [start_char]
+    splits = []
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if rng is not None:
+            order = np.arange(len(x))
+            rng.shuffle(order)
+            x, y = x[order], y[order]
+        x = [head + [int(w) + index_from for w in review] for review in x]
+        if maxlen is not None:
+            keep = [i for i, review in enumerate(x) if len(review) < maxlen]
+            x, y = [x[i] for i in keep], y[np.asarray(keep, dtype=np.intp)]
+        splits.append((x, y))
+    if maxlen is not None and not all(x for x, _ in splits):
+        empty = "train" if not splits[0][0] else "test"
+        raise ValueError(f"maxlen={maxlen} keeps no {empty} review (a review is kept "
+                         f"when its length, start mark included, is < maxlen); "
+                         f"increase maxlen")
+
+    def keeps(w: int) -> bool:
+        return skip_top <= w and (num_words is None or w < num_words)
+
+    out = []
+    for x, y in splits:
+        if skip_top or num_words is not None:
+            if oov_char is None:
+                x = [[w for w in review if keeps(w)] for review in x]
+            else:
+                x = [[w if keeps(w) else oov_char for w in review] for review in x]
+        out.append((_object_array(x), y))
+    return tuple(out)
+
+
+def imdb_word_index(path=None) -> dict[str, int]:
+    """Read ``imdb_word_index.json``: each word's frequency rank (1 = most frequent).
+
+    ``path`` is the file or the folder holding it; by default the Keras cache
+    folder, like :func:`load_imdb_npz`. Nothing is downloaded.
+    """
+    file = _find_cached_file(path, "imdb_word_index.json", IMDB_WORD_INDEX_URL)
+    try:
+        index = json.loads(file.read_text(encoding="utf-8"))
+    except ValueError as error:  # invalid JSON or not UTF-8
+        raise ValueError(f"{file} is not valid JSON ({error}); copy the file again") from error
+    if not isinstance(index, dict) or not all(
+            isinstance(rank, int) and not isinstance(rank, bool) for rank in index.values()):
+        raise ValueError(f"{file} must be a JSON object mapping each word to its "
+                         f"integer rank, like Keras' imdb_word_index.json")
+    return index
+
+
+def decode_imdb_review(ids, word_index, index_from=3) -> str:
+    """Turn word ids from :func:`load_imdb_npz` back into text.
+
+    An id ``>= index_from`` is the word of rank ``id - index_from`` in
+    ``word_index`` (from :func:`imdb_word_index`). Ids below ``index_from`` are
+    reserved: 0 (padding) and 1 (start) are dropped and the others (2 =
+    out-of-vocabulary) become ``"[OOV]"``, as does an id with no word.
+    """
+    if not isinstance(word_index, Mapping):
+        raise TypeError("word_index must be a mapping from word to rank, like "
+                        f"imdb_word_index() returns, got {type(word_index).__name__}")
+    index_from = positive_int(index_from, "index_from", minimum=0)
+    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+        raise TypeError(f"ids must be a sequence of integer word ids, got "
+                        f"{type(ids).__name__} {ids!r}")
+    words = {rank + index_from: word for word, rank in word_index.items()}
+    tokens = []
+    for position, value in enumerate(ids):
+        i = positive_int(value, f"ids[{position}]", minimum=0)
+        if i < index_from and i in (0, 1):
+            continue
+        tokens.append(words.get(i, IMDB_OOV_TOKEN) if i >= index_from else IMDB_OOV_TOKEN)
+    return " ".join(tokens)
+
+
+def _review_file_order(file: Path) -> tuple:
+    """Stanford names files ``<id>_<rating>.txt``: sort by the numeric id."""
+    review_id = file.stem.split("_")[0]
+    return (0, int(review_id), file.name) if review_id.isdigit() else (1, 0, file.name)
+
+
+def clean_imdb_text(text: str) -> str:
+    """Replace the ``<br />`` tags of the raw IMDB reviews by spaces, squeeze spaces."""
+    return " ".join(_BR_TAG.sub(" ", text).split())
+
+
+def load_aclimdb(folder, split="train", max_per_class=None) -> Reviews:
+    """Read Stanford's raw ``aclImdb/{train,test}/{pos,neg}/*.txt`` reviews.
+
+    ``folder`` is the ``aclImdb`` folder (or the folder that contains it).
+    Labels: 1 = ``pos``, 0 = ``neg``; ``train/unsup`` is ignored. Order is
+    deterministic: within a class, files sorted by their numeric review id
+    (``<id>_<rating>.txt``, then by name); the classes are interleaved
+    neg, pos, neg, pos, ... and any surplus of one class comes last, so any
+    prefix is balanced. ``max_per_class`` keeps the first that many files of
+    each class. ``<br />`` tags become spaces (:func:`clean_imdb_text`).
+    """
+    root = _as_path(folder, "folder")
+    split = one_of(split, "split", ("train", "test"))
+    max_per_class = _optional_int(max_per_class, "max_per_class", 1)
+    if not (root / split).is_dir() and (root / "aclImdb" / split).is_dir():
+        root = root / "aclImdb"
+    how_to = (f"{_OPTIONAL} To use the real reviews, download aclImdb_v1.tar.gz once on "
+              f"a machine with internet from the Stanford page ({ACLIMDB_URL}), extract "
+              f"it, copy the aclImdb folder to this machine and pass its path as folder=.")
+    if not root.is_dir():
+        raise FileNotFoundError(f"aclImdb folder not found: looked for {root}. {how_to}")
+    files = {}
+    for label, name in ((0, "neg"), (1, "pos")):
+        class_dir = root / split / name
+        found = sorted(class_dir.glob("*.txt"), key=_review_file_order) if class_dir.is_dir() else []
+        if not found:
+            raise FileNotFoundError(
+                f"no IMDB reviews found: looked for {class_dir / '*.txt'} (the Stanford "
+                f"layout is aclImdb/{split}/pos/*.txt and aclImdb/{split}/neg/*.txt). {how_to}")
+        files[label] = found[:max_per_class]
+    texts, labels = [], []
+    for position in range(max(len(class_files) for class_files in files.values())):
+        for label in (0, 1):
+            if position < len(files[label]):
+                raw = files[label][position].read_text(encoding="utf-8", errors="replace")
+                texts.append(clean_imdb_text(raw))
+                labels.append(label)
+    return Reviews(texts, np.asarray(labels, dtype=np.int64))

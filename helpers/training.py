@@ -65,7 +65,8 @@ def fit(model, train_loader, val_loader=None, *, epochs: int, loss_fn, optimizer
     ``patience`` stops training once val_loss has not improved for that many
     epochs and then restores the weights of the best epoch. ``progress``
     shows a tqdm bar over epochs; None shows it only in a terminal or a
-    Jupyter kernel (pass False in notebooks run by CI).
+    Jupyter kernel, unless the environment variable TQDM_DISABLE is set
+    (set it where notebooks run unattended, or pass False).
     """
     _check_module(model)
     _check_loader(train_loader, "train_loader")
@@ -107,7 +108,8 @@ def evaluate(model, loader, loss_fn, metric: str | None = "accuracy", *,
              name: str = "loader") -> dict[str, float]:
     """Mean loss (and ``metric``) of ``model`` over ``loader``, without gradients.
 
-    The model is put in eval mode and then back in the mode it was in.
+    The model is put in eval mode and then back in the mode it was in;
+    ``name`` is how error messages call ``loader``.
     """
     import torch
 
@@ -184,9 +186,11 @@ def _check_loader(loader, name: str) -> None:
 
 
 def _show_progress(progress) -> bool:
-    """``progress`` itself, or when None: is stdout a terminal or a Jupyter kernel?"""
+    """``progress`` itself, or when None: is stdout a terminal or a Jupyter kernel
+    (and tqdm's own switch, the environment variable TQDM_DISABLE, unset)?"""
     if progress is None:
-        return sys.stdout.isatty() or _in_jupyter_kernel()
+        interactive = sys.stdout.isatty() or _in_jupyter_kernel()
+        return interactive and not os.environ.get("TQDM_DISABLE")
     if not isinstance(progress, bool):
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
     return progress

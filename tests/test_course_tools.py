@@ -170,3 +170,14 @@ def test_bench_table_and_readme(tmp_path):
     readme.write_text("no block")
     with pytest.raises(ValueError, match="bench:begin"):
         bench.update_readme("x", readme)
+
+
+def test_rounds_leave_one_mistaken_cell_correct(tmp_path):
+    ref = nbs.NotebookRef("01_a", "keras")
+    found = [mistakes.Mistake(ref, f"{cell}{k}", cell, ("t",), "s", "pass")
+             for cell in ("a", "b", "c") for k in (1, 2)]
+    groups = mistakes.rounds(found)
+    assert sorted(m.name for g in groups for m in g) == sorted(m.name for m in found)
+    for group in groups:
+        cells = [m.cell for m in group]
+        assert len(cells) == len(set(cells)) and len(cells) <= 2, cells

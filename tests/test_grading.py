@@ -59,12 +59,15 @@ def test_mistake_is_caught_and_named(mistake, graded):
             f"(expected {mistake.says!r} in):\n{cells[gid].output[-1500:]}")
 
 
-@pytest.mark.parametrize("ref", NOTEBOOKS, ids=IDS)
-def test_mistaken_student_scores_in_between(ref, graded):
-    if not mistakes.load(ref):
-        pytest.skip("no mistakes listed")
-    score, max_score = graded.total("mistakes", ref)
-    assert 0 < score < max_score, f"{ref}: the mistaken student scores {score}/{max_score}"
+MISTAKEN = [(ref, k) for ref in NOTEBOOKS
+            for k in range(1, len(mistakes.rounds(mistakes.load(ref))) + 1)]
+
+
+@pytest.mark.parametrize("ref, k", MISTAKEN, ids=[f"{ref}-{k}" for ref, k in MISTAKEN])
+def test_mistaken_students_score_in_between(ref, k, graded):
+    student = "mistakes" if k == 1 else f"mistakes-{k}"
+    score, max_score = graded.total(student, ref)
+    assert 0 < score < max_score, f"{ref}: {student} scores {score}/{max_score}"
 
 
 def test_feedback_and_grades_are_written(graded):

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from helpers.course import notebooks as nbs
-from helpers.course.execute import execute
+from helpers.course.execute import drop_log_noise, execute
 from helpers.course.nbgrader_runner import REPO, make_course, nbgrader
 
 
@@ -35,7 +35,7 @@ def build_solution(ref: nbs.NotebookRef, source_dir: Path, release_dir: Path,
     target = ref.path(solutions_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     seconds = execute(solution, target.parent) if run else 0.0
-    nbs.write(solution, target)
+    nbs.write(drop_log_noise(solution), target)
     return seconds
 
 

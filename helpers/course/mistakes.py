@@ -2,8 +2,8 @@
 
 Each entry replaces one answer cell (``cell``) with mistaken ``code``; the test
 cells in ``loses`` must then score 0, and their error output must contain
-``says``. Mistakes on different answer cells share one submission; the k-th
-mistake on a cell goes into submission k.
+``says``. Mistakes on different answer cells share a submission (see
+:func:`rounds`), so a handful of autograde runs covers them all.
 """
 
 from __future__ import annotations
@@ -49,11 +49,17 @@ def load(ref: nbs.NotebookRef, mistakes_dir: Path = MISTAKES_DIR) -> list[Mistak
 
 
 def rounds(mistakes: list[Mistake]) -> list[list[Mistake]]:
-    """Group mistakes into submissions with at most one mistake per answer cell."""
+    """Group mistakes into submissions, each a plausible student's.
+
+    A submission holds at most one mistake per answer cell, and leaves at least
+    one of the cells that have mistakes correct, so it scores in between.
+    """
+    cells = {m.cell for m in mistakes}
+    limit = max(1, len(cells) - 1)
     groups: list[list[Mistake]] = []
     for mistake in mistakes:
         for group in groups:
-            if all(m.cell != mistake.cell for m in group):
+            if len(group) < limit and all(m.cell != mistake.cell for m in group):
                 group.append(mistake)
                 break
         else:

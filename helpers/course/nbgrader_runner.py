@@ -22,6 +22,7 @@ def environment() -> dict[str, str]:
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env.setdefault("TQDM_DISABLE", "1")  # graded notebooks print no progress bars
     return env
 
 
