@@ -57,6 +57,8 @@ def test_mistake_is_caught_and_named(mistake, graded):
         assert mistake.says in cells[gid].output, (
             f"{mistake}: test cell {gid} fails without naming the mistake "
             f"(expected {mistake.says!r} in):\n{cells[gid].output[-1500:]}")
+    feedback = graded.feedback_text(student_of(mistake), mistake.notebook)
+    assert mistake.says in feedback, f"{mistake}: the HTML feedback does not name the mistake"
 
 
 MISTAKEN = [(ref, k) for ref in NOTEBOOKS

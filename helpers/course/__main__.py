@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers.course {build,demo,bench,workspace,clean}``."""
+"""Command line: ``python -m helpers.course {build,demo,bench,workspace,preview,clean}``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--readme", action="store_true", help="write the table into README.md")
     workspace = commands.add_parser("workspace", help="copy new chapters into your work folder")
     workspace.add_argument("--folder", type=Path, default=REPO / "work")
+    preview = commands.add_parser("preview", help="build and grade one chapter in a scratch folder")
+    preview.add_argument("assignment", help="e.g. 02_hidden_state")
+    preview.add_argument("--out", type=Path, default=None)
     clean = commands.add_parser("clean", help="drop repeated grade_ids from submitted notebooks")
     clean.add_argument("folder", type=Path, nargs="?", default=REPO / "submitted")
     args = parser.parse_args(argv)
@@ -37,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "workspace":
         from helpers.course.workspace import sync_workspace
         sync_workspace(REPO / "chapters", args.folder)
+    elif args.command == "preview":
+        from helpers.course.preview import preview as run_preview
+        return 1 if run_preview(args.assignment, args.out) else 0
     elif args.command == "clean":
         from helpers.course.workspace import clean_submissions
         clean_submissions(args.folder)

@@ -7,6 +7,8 @@ The invariant tests and ``make demo`` share this: students' notebooks go into
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +45,11 @@ class GradingRun:
     def total(self, student: str, ref: nbs.NotebookRef) -> tuple[float, float]:
         cells = self.cells(student, ref).values()
         return sum(c.score for c in cells), sum(c.max_score for c in cells)
+
+    def feedback_text(self, student: str, ref: nbs.NotebookRef) -> str:
+        """The text a student reads in the HTML feedback, tags removed."""
+        page = ref.path(self.feedback_dir / student).with_suffix(".html").read_text()
+        return html.unescape(re.sub(r"<[^>]+>", "", page))
 
     @property
     def feedback_dir(self) -> Path:

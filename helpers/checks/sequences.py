@@ -1,169 +1,21 @@
-"""Diagnostics the notebooks' test cells call.
+"""Chapter 01 checks: windows, padding and the features axis.
 
-Every check raises ``AssertionError`` with a sentence a student can act on,
-shape first, then values; nothing prints and passes. The chapter checks call
-the student's function on controlled inputs (a series whose values are their
-own indices, token ids that name their position) so that each common mistake
-leaves a recognisable trace, and the message names it.
-
-The checks accept NumPy arrays and PyTorch tensors; ``framework`` says which
-one the student's function must return ("numpy" for the Keras track).
+They call the student's function on controlled inputs (a series whose values
+are their own indices, token ids that name their position) so that each
+common mistake leaves a recognisable trace, and the message names it.
+``framework`` says what the function must return ("numpy" for the Keras
+track, "torch" for the PyTorch track).
 """
 
 from __future__ import annotations
 
-import numbers
-import sys
 
 import numpy as np
 
-FRAMEWORKS = ("numpy", "torch")
-
-
-# --------------------------------------------------------------------------
-# generic pieces
-# --------------------------------------------------------------------------
-
-def _is_tensor(x) -> bool:
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(x, torch.Tensor)
-
-
-def to_numpy(x) -> np.ndarray:
-    """Return ``x`` as a NumPy array; torch tensors are detached and copied to the CPU."""
-    if _is_tensor(x):
-        return x.detach().cpu().numpy()
-    return np.asarray(x)
-
-
-def _shape_of(x):
-    """The shape of ``x`` as a tuple, or None when it has none (e.g. a ragged list)."""
-    shape = getattr(x, "shape", None)
-    if shape is not None:
-        return tuple(int(d) for d in shape)
-    try:
-        return tuple(np.shape(x))
-    except ValueError:  # a ragged nested list
-        return None
-
-
-def _type_name(x) -> str:
-    cls = type(x)
-    module = cls.__module__
-    return cls.__name__ if module == "builtins" else f"{module.split('.')[0]}.{cls.__name__}"
-
-
-def _with_hint(message: str, hint) -> str:
-    return f"{message} {hint}" if hint else message
-
-
-def check_type(value, expected, name: str, hint: str | None = None) -> None:
-    """Assert that ``value`` is an instance of ``expected`` (a type or a tuple of types)."""
-    types = expected if isinstance(expected, tuple) else (expected,)
-    if not types or not all(isinstance(t, type) for t in types):
-        raise TypeError(f"expected must be a type or a tuple of types, got {expected!r}")
-    if not isinstance(value, types):
-        wanted = " or ".join(t.__name__ for t in types)
-        raise AssertionError(_with_hint(
-            f"{name} should be a {wanted}, got a {_type_name(value)}.", hint))
-
-
-def check_shape(x, expected, name: str, hint: str | None = None) -> None:
-    """Assert that ``x`` has shape ``expected``; ``None`` in ``expected`` matches any size."""
-    if not isinstance(expected, (tuple, list)) or not all(
-            d is None or (isinstance(d, numbers.Integral) and not isinstance(d, bool))
-            for d in expected):
-        raise TypeError(f"expected must be a tuple of ints (or None), got {expected!r}")
-    shape = _shape_of(x)
-    if shape is None:
-        raise AssertionError(_with_hint(
-            f"{name} has no shape: its rows have different lengths (a ragged list); "
-            f"expected shape {tuple(expected)}.", hint))
-    ok = len(shape) == len(expected) and all(
-        e is None or s == e for s, e in zip(shape, expected))
-    if not ok:
-        raise AssertionError(_with_hint(
-            f"{name} should have shape {tuple(expected)}, got {shape}.", hint))
-
-
-def _index_text(name: str, index) -> str:
-    return f"{name}[{', '.join(str(int(i)) for i in index)}]" if index else name
-
-
-def check_close(actual, expected, name: str, atol: float = 1e-5) -> None:
-    """Assert that ``actual`` matches ``expected`` to ``atol``: the shape first, then
-    the values; a failure names the first differing index and both values."""
-    if isinstance(atol, bool) or not isinstance(atol, numbers.Real) or not atol >= 0:
-        raise ValueError(f"atol must be a number >= 0, got {atol!r}")
-    expected = to_numpy(expected)
-    check_shape(actual, expected.shape, name)
-    actual = to_numpy(actual)
-    try:
-        close = np.isclose(actual, expected, rtol=0.0, atol=atol, equal_nan=True)
-    except TypeError as error:
-        raise AssertionError(
-            f"{name} holds values of type {actual.dtype} that cannot be compared "
-            f"with numbers: {error}") from error
-    if not close.all():
-        index = tuple(np.argwhere(~close)[0])
-        wrong = int((~close).sum())
-        raise AssertionError(
-            f"{_index_text(name, index)} should be {expected[index].item()!r}, "
-            f"got {actual[index].item()!r} ({wrong} of {close.size} values differ "
-            f"by more than atol={atol}).")
-
-
-# --------------------------------------------------------------------------
-# shared by the chapter checks
-# --------------------------------------------------------------------------
-
-def _check_framework(framework) -> str:
-    if framework not in FRAMEWORKS:
-        raise ValueError(f"framework must be 'numpy' or 'torch', got {framework!r}")
-    if framework == "torch":
-        import torch  # noqa: F401  - makes _is_tensor work
-    return framework
-
-
-def _check_callable(fn, name: str) -> None:
-    if not callable(fn):
-        raise TypeError(
-            f"{name} must be a function (pass the function itself, without calling it), "
-            f"got {_type_name(fn)}")
-
-
-def _call(fn, call_text: str, *args, diagnose=None, **kwargs):
-    """Call the student's function; turn any error but NotImplementedError into a
-    failed check that says which controlled call failed."""
-    try:
-        return fn(*args, **kwargs)
-    except NotImplementedError:
-        raise
-    except Exception as error:  # the student's code failed on a controlled input
-        advice = diagnose(error) if diagnose else None
-        raise AssertionError(_with_hint(
-            f"{call_text} raised {type(error).__name__}: {error}", advice)) from error
-
-
-def _check_array(x, framework: str, name: str) -> None:
-    if framework == "numpy":
-        hint = ("Return a NumPy array (np.array, np.stack, np.zeros ...)"
-                + (", not a tensor." if _is_tensor(x) or hasattr(x, "numpy") else "."))
-        check_type(x, np.ndarray, name, hint)
-    else:
-        import torch
-
-        check_type(x, torch.Tensor, name,
-                   "Return a torch tensor (torch.stack, torch.zeros ...).")
-
-
-def _series(values, framework: str):
-    if framework == "torch":
-        import torch
-
-        return torch.tensor(values, dtype=torch.float32)
-    return np.asarray(values, dtype="float32")
-
+from helpers.checks.core import (
+    _call, _check_array, _check_callable, _check_framework, _series,
+    _type_name, check_close, to_numpy,
+)
 
 # --------------------------------------------------------------------------
 # chapter 01: windows
@@ -381,7 +233,7 @@ def _check_one_padding(out, call, sequences, max_len, padding, truncating,
             f"{call} should return one row per sequence, shape {want}, got {shape}.")
     if shape[1] != max_len:
         longest = max(len(s) for s in sequences)
-        why = (f" = the longest sequence: pad and cut every row to exactly max_len, "
+        why = (" = the longest sequence: pad and cut every row to exactly max_len, "
                "not to the longest sequence"
                + (" (pad_sequence pads only to the longest one)." if framework == "torch" else ".")
                if shape[1] == longest else
