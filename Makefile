@@ -27,7 +27,7 @@ demo: install
 
 lab: install
 	$(RUN) $(BIN)/python -m helpers.course workspace --folder work
-	$(RUN) $(BIN)/jupyter lab --notebook-dir=work
+	$(RUN) $(BIN)/jupyter lab --notebook-dir=work $(if $(filter 0,$(shell id -u)),--allow-root)
 
 build: install
 	$(RUN) $(BIN)/python -m helpers.course build

@@ -18,14 +18,15 @@ FRAMEWORKS = ("numpy", "torch")
 # generic pieces
 # --------------------------------------------------------------------------
 
-def _is_tensor(x) -> bool:
+def is_tensor(x) -> bool:
+    """Is ``x`` a torch tensor? (Never imports torch.)"""
     torch = sys.modules.get("torch")
     return torch is not None and isinstance(x, torch.Tensor)
 
 
 def to_numpy(x) -> np.ndarray:
     """Return ``x`` as a NumPy array; torch tensors are detached and copied to the CPU."""
-    if _is_tensor(x):
+    if is_tensor(x):
         return x.detach().cpu().numpy()
     return np.asarray(x)
 
@@ -41,13 +42,15 @@ def _shape_of(x):
         return None
 
 
-def _type_name(x) -> str:
+def type_name(x) -> str:
+    """``x``'s type as a student reads it: ``list``, ``numpy.ndarray``, ``torch.Tensor``."""
     cls = type(x)
     module = cls.__module__
     return cls.__name__ if module == "builtins" else f"{module.split('.')[0]}.{cls.__name__}"
 
 
-def _with_hint(message: str, hint) -> str:
+def with_hint(message: str, hint) -> str:
+    """``message`` followed by ``hint`` when there is one."""
     return f"{message} {hint}" if hint else message
 
 
@@ -58,8 +61,8 @@ def check_type(value, expected, name: str, hint: str | None = None) -> None:
         raise TypeError(f"expected must be a type or a tuple of types, got {expected!r}")
     if not isinstance(value, types):
         wanted = " or ".join(t.__name__ for t in types)
-        raise AssertionError(_with_hint(
-            f"{name} should be a {wanted}, got a {_type_name(value)}.", hint))
+        raise AssertionError(with_hint(
+            f"{name} should be a {wanted}, got a {type_name(value)}.", hint))
 
 
 def check_shape(x, expected, name: str, hint: str | None = None) -> None:
@@ -70,13 +73,13 @@ def check_shape(x, expected, name: str, hint: str | None = None) -> None:
         raise TypeError(f"expected must be a tuple of ints (or None), got {expected!r}")
     shape = _shape_of(x)
     if shape is None:
-        raise AssertionError(_with_hint(
+        raise AssertionError(with_hint(
             f"{name} has no shape: its rows have different lengths (a ragged list); "
             f"expected shape {tuple(expected)}.", hint))
     ok = len(shape) == len(expected) and all(
         e is None or s == e for s, e in zip(shape, expected))
     if not ok:
-        raise AssertionError(_with_hint(
+        raise AssertionError(with_hint(
             f"{name} should have shape {tuple(expected)}, got {shape}.", hint))
 
 
@@ -108,54 +111,37 @@ def check_close(actual, expected, name: str, atol: float = 1e-5) -> None:
 
 
 # --------------------------------------------------------------------------
-# shared by the chapter checks
+# shared by the check modules
 # --------------------------------------------------------------------------
 
-def _check_framework(framework) -> str:
+def check_framework(framework) -> str:
+    """Return ``framework`` if it is "numpy" or "torch", else raise a ValueError."""
     if framework not in FRAMEWORKS:
         raise ValueError(f"framework must be 'numpy' or 'torch', got {framework!r}")
     if framework == "torch":
-        import torch  # noqa: F401  - makes _is_tensor work
+        import torch  # noqa: F401  - makes is_tensor work
     return framework
 
 
-def _check_callable(fn, name: str) -> None:
+def check_callable(fn, name: str) -> None:
+    """Raise a TypeError naming ``name`` unless ``fn`` can be called."""
     if not callable(fn):
         raise TypeError(
             f"{name} must be a function (pass the function itself, without calling it), "
-            f"got {_type_name(fn)}")
+            f"got {type_name(fn)}")
 
 
-def _call(fn, call_text: str, *args, diagnose=None, **kwargs):
-    """Call the student's function; turn any error but NotImplementedError into a
-    failed check that says which controlled call failed."""
+def call_student(fn, call_text: str, *args, diagnose=None, **kwargs):
+    """Call the student's ``fn``; turn any error but NotImplementedError into a
+    failed check that says which controlled call failed.
+
+    ``diagnose(error)`` may return a sentence naming the mistake behind the error.
+    """
     try:
         return fn(*args, **kwargs)
     except NotImplementedError:
         raise
     except Exception as error:  # the student's code failed on a controlled input
         advice = diagnose(error) if diagnose else None
-        raise AssertionError(_with_hint(
+        raise AssertionError(with_hint(
             f"{call_text} raised {type(error).__name__}: {error}", advice)) from error
-
-
-def _check_array(x, framework: str, name: str) -> None:
-    if framework == "numpy":
-        hint = ("Return a NumPy array (np.array, np.stack, np.zeros ...)"
-                + (", not a tensor." if _is_tensor(x) or hasattr(x, "numpy") else "."))
-        check_type(x, np.ndarray, name, hint)
-    else:
-        import torch
-
-        check_type(x, torch.Tensor, name,
-                   "Return a torch tensor (torch.stack, torch.zeros ...).")
-
-
-def _series(values, framework: str):
-    if framework == "torch":
-        import torch
-
-        return torch.tensor(values, dtype=torch.float32)
-    return np.asarray(values, dtype="float32")
-
-

@@ -9,13 +9,35 @@ track, "torch" for the PyTorch track).
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from helpers.checks.core import (
-    _call, _check_array, _check_callable, _check_framework, _series,
-    _type_name, check_close, to_numpy,
+    call_student, check_callable, check_close, check_framework, check_type, is_tensor,
+    to_numpy, type_name,
 )
+
+
+def _check_array(x, framework: str, name: str) -> None:
+    """``x`` must be what ``framework`` returns: a NumPy array or a torch tensor."""
+    if framework == "numpy":
+        hint = ("Return a NumPy array (np.array, np.stack, np.zeros ...)"
+                + (", not a tensor." if is_tensor(x) or hasattr(x, "numpy") else "."))
+        check_type(x, np.ndarray, name, hint)
+    else:
+        import torch
+
+        check_type(x, torch.Tensor, name,
+                   "Return a torch tensor (torch.stack, torch.zeros ...).")
+
+
+def _series(values, framework: str):
+    """A controlled float32 input in ``framework``'s array type."""
+    if framework == "torch":
+        import torch
+
+        return torch.tensor(values, dtype=torch.float32)
+    return np.asarray(values, dtype="float32")
+
 
 # --------------------------------------------------------------------------
 # chapter 01: windows
@@ -30,8 +52,8 @@ def check_windows(make_windows, framework: str = "numpy") -> None:
     The series are ``arange(length)``, so every value is its own index and a
     wrong index shows up as a wrong value.
     """
-    _check_callable(make_windows, "make_windows")
-    framework = _check_framework(framework)
+    check_callable(make_windows, "make_windows")
+    framework = check_framework(framework)
     lib = "torch" if framework == "torch" else "np"
     for length, window, given_horizon in _WINDOW_CASES:
         horizon = 1 if given_horizon is None else given_horizon
@@ -39,7 +61,7 @@ def check_windows(make_windows, framework: str = "numpy") -> None:
         args = f"{lib}.arange({length}.0), window={window}"
         call = (f"make_windows({args})" if given_horizon is None
                 else f"make_windows({args}, horizon={horizon})")
-        out = _call(make_windows, call, series, window,
+        out = call_student(make_windows, call, series, window,
                     **({} if given_horizon is None else {"horizon": horizon}))
         _check_one_windowing(out, call, length, window, horizon, framework)
 
@@ -49,7 +71,7 @@ def _check_one_windowing(out, call, length, window, horizon, framework) -> None:
     rule = f"n = len(series) - window - horizon + 1 = {length} - {window} - {horizon} + 1 = {n}"
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise AssertionError(
-            f"{call} should return a pair (X, y), got a {_type_name(out)}"
+            f"{call} should return a pair (X, y), got a {type_name(out)}"
             + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
             + ". End the function with `return X, y`.")
     X, y = out
@@ -180,8 +202,8 @@ def check_padding(pad_batch, framework: str = "numpy") -> None:
     Every controlled id is distinct, so a row shows where the zeros went and
     which ids were cut.
     """
-    _check_callable(pad_batch, "pad_batch")
-    framework = _check_framework(framework)
+    check_callable(pad_batch, "pad_batch")
+    framework = check_framework(framework)
     calls = [(_PAD_SEQUENCES, 4, None)]
     calls += [(_PAD_SEQUENCES, 4, (p, t)) for p in ("post", "pre") for t in ("post", "pre")]
     calls += [(_PAD_SHORT, 4, None), (_PAD_SHORT, 4, ("pre", "pre"))]
@@ -194,7 +216,7 @@ def check_padding(pad_batch, framework: str = "numpy") -> None:
             call += " (each sequence a LongTensor)"
         inputs = _make_sequences(sequences, framework)
         kwargs = {} if sides is None else {"padding": padding, "truncating": truncating}
-        out = _call(pad_batch, call, inputs, max_len, diagnose=_ragged_advice, **kwargs)
+        out = call_student(pad_batch, call, inputs, max_len, diagnose=_ragged_advice, **kwargs)
         unchanged = [to_numpy(s).tolist() for s in inputs] == [list(s) for s in sequences]
         if not unchanged:
             raise AssertionError(
@@ -298,13 +320,13 @@ _FEATURE_CASES = ((2, 3), (4, 5), (1, 7))
 
 def check_features_axis(add_features_axis, framework: str = "numpy") -> None:
     """Check ``add_features_axis(x)``: (batch, time) -> (batch, time, 1), values and dtype kept."""
-    _check_callable(add_features_axis, "add_features_axis")
-    framework = _check_framework(framework)
+    check_callable(add_features_axis, "add_features_axis")
+    framework = check_framework(framework)
     lib = "torch" if framework == "torch" else "np"
     for batch, time in _FEATURE_CASES:
         x = _series(np.arange(batch * time).reshape(batch, time), framework)
         call = f"add_features_axis(x) with x = {lib}.arange({batch * time}.0).reshape({batch}, {time})"
-        out = _call(add_features_axis, call, x)
+        out = call_student(add_features_axis, call, x)
         _check_array(out, framework, f"the result of {call}")
         shape = tuple(int(d) for d in out.shape)
         want = (batch, time, 1)
