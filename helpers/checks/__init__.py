@@ -1,17 +1,71 @@
 """Diagnostics the notebooks' test cells call: ``from helpers import checks``.
 
 Every check raises ``AssertionError`` with a sentence a student can act on,
-shape first, then values; nothing prints and passes. One module per topic:
+shape first, then values; nothing prints and passes. A bad argument from the
+test cell itself (not a model, a threshold outside [0, 1]...) raises
+``TypeError``/``ValueError`` naming the argument. The model checks take a
+``keras.Model`` or a ``torch.nn.Module`` alike. One module per topic:
 
-- ``core``       types, shapes, closeness to a reference
-- ``sequences``  chapter 01: windows, padding, the features axis
+- ``core``         types, shapes, closeness to a reference, calling a student's function
+- ``sequences``    chapter 01: windows, padding, the features axis
 - ``hidden_state`` chapter 02: rnn_step, rnn_forward, weight transfer, step Jacobian
+- ``introspect``   what a Keras model / PyTorch module holds, and running it (shared)
+- ``models``       building, output shapes, return_sequences, batch_first,
+                   bidirectional states, masking
+- ``params``       parameter counts per layer, Embedding size
+- ``training``     loss vs output activation, finite loss, gradient clipping
+- ``accuracy``     accuracy on fresh data the check generates
+- ``forecasting``  chronological split, leak-free scaling, beating a baseline
 """
 
-from helpers.checks.core import FRAMEWORKS, check_close, check_shape, check_type, to_numpy
+from helpers.checks.accuracy import check_accuracy
+from helpers.checks.core import (
+    FRAMEWORKS,
+    check_close,
+    check_shape,
+    check_type,
+    to_numpy,
+)
+from helpers.checks.forecasting import (
+    check_beats_baseline,
+    check_chronological_split,
+    check_scaling_fit_on_train,
+)
+from helpers.checks.hidden_state import (
+    check_rnn_forward,
+    check_rnn_step,
+    check_step_jacobian,
+    check_weight_transfer,
+)
+from helpers.checks.introspect import (
+    param_counts,
+    recurrent_layers,
+    run_model,
+)
+from helpers.checks.models import (
+    build_model,
+    check_batch_first,
+    check_both_directions,
+    check_masking,
+    check_output_shape,
+    check_outputs_close,
+    check_return_sequences,
+)
+from helpers.checks.params import check_embedding_size, check_param_count
 from helpers.checks.sequences import check_features_axis, check_padding, check_windows
-from helpers.checks.hidden_state import check_rnn_forward, check_rnn_step, check_step_jacobian, check_weight_transfer
+from helpers.checks.training import (
+    check_finite_history,
+    check_gradient_clipping,
+    check_loss_matches_output,
+)
 
-__all__ = ["FRAMEWORKS", "check_close", "check_features_axis", "check_padding",
-           "check_shape", "check_type", "check_windows", "to_numpy"]
+__all__ = [
+    "FRAMEWORKS", "build_model", "check_accuracy", "check_batch_first", "check_beats_baseline",
+    "check_both_directions", "check_chronological_split", "check_close",
+    "check_embedding_size", "check_features_axis", "check_finite_history",
+    "check_gradient_clipping", "check_loss_matches_output", "check_masking",
+    "check_output_shape", "check_outputs_close", "check_padding", "check_param_count",
+    "check_return_sequences", "check_scaling_fit_on_train", "check_shape", "check_type",
+    "check_windows", "param_counts", "recurrent_layers", "run_model", "to_numpy",
+]
 __all__ += ["check_rnn_forward", "check_rnn_step", "check_step_jacobian", "check_weight_transfer"]

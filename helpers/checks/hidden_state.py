@@ -220,7 +220,7 @@ def check_rnn_step(rnn_step) -> None:
 def _index_advice(error) -> str | None:
     advice = _matmul_advice(error)
     if advice:
-        return advice
+        return advice + " (rnn_forward calls your rnn_step: if the error comes from there, fix Exercise 1 first.)"
     if isinstance(error, IndexError) or "broadcast" in str(error):
         return ("x has shape (batch, time, features): the inputs of step t are x[:, t] "
                 "(batch, features), not x[t] (which is sequence number t, (time, features)).")
@@ -293,6 +293,14 @@ def _check_forward_result(out, call, x, W_x, W_h, b, want) -> None:
             f"h_T from {call} should be the last state, shape (batch, H) = {(batch, hidden)}, "
             f"got {tuple(h_T.shape)}.")
     states = np.asarray(states, dtype="float64")
+    constant = _close(states, np.broadcast_to(states[:, :1], states.shape))
+    if constant and not _close(want, np.broadcast_to(want[:, :1], want.shape)) and not W_x.any():
+        # with W_x = 0 the inputs are ignored: states that never change mean the same h0
+        # went into every step, whatever rnn_step computes
+        raise AssertionError(
+            f"states from {call} are the same at every step: every step starts from h0. "
+            "Carry the state: the new h of step t is the h_prev of step t+1 "
+            "(h = rnn_step(x[:, t], h, W_x, W_h, b) inside the loop).")
     if _close(states, want):
         if not _close(h_T, want[:, -1]):
             raise AssertionError(

@@ -26,6 +26,12 @@ _KERAS_PASS_THROUGH = ("Dropout", "SpatialDropout1D", "GaussianNoise", "Gaussian
 _KERAS_CELLS = {"SimpleRNNCell": "SimpleRNN", "LSTMCell": "LSTM", "GRUCell": "GRU"}
 _TORCH_MODES = {"RNN_TANH": "RNN", "RNN_RELU": "RNN", "LSTM": "LSTM", "GRU": "GRU"}
 GATES = {"SimpleRNN": 1, "RNN": 1, "LSTM": 4, "GRU": 3}
+_TORCH_ACTIVATIONS = {"Sigmoid": "sigmoid", "Softmax": "softmax", "LogSoftmax": "log_softmax",
+                      "Linear": "linear", "Tanh": "tanh", "ReLU": "relu"}
+_SQUASHES = ("sigmoid", "softmax", "log_softmax", "tanh", "relu")
+# operations that keep the values, so the activation behind them stays the same
+_SAME_VALUES = ("squeeze", "unsqueeze", "view", "reshape", "flatten", "__getitem__",
+                "contiguous", "clone", "float", "to", "cpu", "select", "narrow", "detach")
 
 
 class RecurrentLayer(NamedTuple):
@@ -66,7 +72,8 @@ class EmbeddingLayer(NamedTuple):
 
     @property
     def label(self) -> str:
-        return f"nn.Embedding '{self.name}'" if self.framework == TORCH else f"Embedding '{self.name}'"
+        kind = "nn.Embedding" if self.framework == TORCH else "Embedding"
+        return f"{kind} '{self.name}'"
 
     @property
     def rows_argument(self) -> str:
@@ -85,8 +92,19 @@ def framework_of(model, name: str = "model") -> str:
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(model, torch.nn.Module):
         return TORCH
-    hint = " (None: does the function that builds it end with `return model`?)" if model is None else ""
-    raise TypeError(f"{name} must be a keras.Model or a torch.nn.Module, got {type_name(model)}{hint}")
+    hint = (" (None: does the function that builds it end with `return model`?)"
+            if model is None else "")
+    raise TypeError(f"{name} must be a keras.Model or a torch.nn.Module, "
+                    f"got {type_name(model)}{hint}")
+
+
+def is_model(value) -> bool:
+    """Is ``value`` a Keras model/layer or a torch module?"""
+    try:
+        framework_of(value)
+    except TypeError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------
@@ -219,14 +237,6 @@ def output_activation(model, batch=None) -> str | None:
     return _TORCH_ACTIVATIONS.get(type(last).__name__)
 
 
-_TORCH_ACTIVATIONS = {"Sigmoid": "sigmoid", "Softmax": "softmax", "LogSoftmax": "log_softmax",
-                      "Linear": "linear", "Tanh": "tanh", "ReLU": "relu"}
-_SQUASHES = ("sigmoid", "softmax", "log_softmax", "tanh", "relu")
-# operations that keep the values, so the activation behind them stays the same
-_SAME_VALUES = ("squeeze", "unsqueeze", "view", "reshape", "flatten", "__getitem__",
-                "contiguous", "clone", "float", "to", "cpu", "select", "narrow", "detach")
-
-
 def _traced_activation(model, batch) -> str | None:
     """PyTorch: run ``model`` and follow its output back through value-keeping
     operations to the operation that made it."""
@@ -295,14 +305,15 @@ def shifted_direction(layer: RecurrentLayer, direction: str, scale: float = 0.5)
 
 def prepare_batch(batch, framework: str, name: str = "batch"):
     """``batch`` as ``framework`` takes it: a float32/int64 NumPy array for Keras,
-    a tensor for PyTorch (float32 or long from NumPy).
+    a tensor for PyTorch (float32 or long from NumPy, float64 tensors as float32).
 
+    Strings pass unchanged for Keras (a model that vectorizes text itself).
     A list of rows of different lengths fails as unpadded ragged input
     (AssertionError); an empty batch or one without a batch axis is a
-    ValueError, a non-numeric one a TypeError.
+    ValueError, any other non-numeric one a TypeError.
     """
     if is_tensor(batch):
-        array = batch
+        array = batch.float() if batch.dtype == sys.modules["torch"].float64 else batch
         shape, kind = tuple(batch.shape), "f" if batch.is_floating_point() else "i"
     else:
         if isinstance(batch, (str, bytes)) or not hasattr(batch, "__len__"):
@@ -312,6 +323,10 @@ def prepare_batch(batch, framework: str, name: str = "batch"):
             array = np.asarray(batch)
         except ValueError:
             array = np.asarray(batch, dtype=object)
+        if array.dtype == object and array.size and all(isinstance(v, str) for v in array.flat):
+            array = array.astype(str)
+        if array.dtype.kind == "U":
+            return _text_batch(array, framework, name)
         if array.dtype == object:
             raise AssertionError(
                 f"{name} is unpadded ragged input: its rows have different lengths, so they "
@@ -333,6 +348,16 @@ def prepare_batch(batch, framework: str, name: str = "batch"):
         return array
     array = to_numpy(array)
     return array.astype("float32" if kind == "f" else "int64", copy=False)
+
+
+def _text_batch(array: np.ndarray, framework: str, name: str) -> np.ndarray:
+    """A batch of strings, for a Keras model that vectorizes text itself."""
+    if framework == TORCH:
+        raise TypeError(f"{name} holds strings, but a PyTorch module takes tensors of numbers: "
+                        "encode the texts into padded token ids first")
+    if array.ndim == 0 or array.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one text, got shape {array.shape}")
+    return array
 
 
 def _as_numpy_outputs(out):

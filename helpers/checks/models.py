@@ -13,11 +13,29 @@ import re
 
 import numpy as np
 
-from helpers.checks.core import call_student, check_callable, check_close, to_numpy, type_name, with_hint
+from helpers.checks.core import (
+    call_student,
+    check_callable,
+    check_close,
+    to_numpy,
+    type_name,
+    with_hint,
+)
 from helpers.checks.introspect import (
-    KERAS, TORCH, RecurrentLayer, embedding_layers, framework_of, is_keras_pass_through,
-    keras_input_source, keras_layers, keras_recurrent, prepare_batch, recurrent_layers,
-    run_model, shifted_direction,
+    KERAS,
+    TORCH,
+    RecurrentLayer,
+    embedding_layers,
+    framework_of,
+    is_keras_pass_through,
+    is_model,
+    keras_input_source,
+    keras_layers,
+    keras_recurrent,
+    prepare_batch,
+    recurrent_layers,
+    run_model,
+    shifted_direction,
 )
 from helpers.validation import one_of
 
@@ -57,7 +75,7 @@ def features_axis_message(where: str, shape, framework: str) -> str:
 def _sequences_into_dense_message(framework: str, last: RecurrentLayer, got) -> str:
     if framework == KERAS:
         return (f"returning sequences into a Dense classifier: the last recurrent layer, "
-                f"{last.label}, has return_sequences=True, so the layers after it run at "
+                f"{last.label}, has return_sequences=True, so everything after it runs at "
                 f"every time step and the output is {got}, one prediction per step instead "
                 "of one per sequence. Remove return_sequences=True from the last recurrent "
                 "layer (keep it only on layers that feed another recurrent layer).")
@@ -155,7 +173,7 @@ def _linear_diagnosis(model, text: str) -> str | None:
 
 def _embedding_diagnosis(model, x) -> str | None:
     ids = to_numpy(x)
-    if ids.dtype.kind == "f" and not np.all(ids == np.round(ids)):
+    if ids.dtype.kind not in "biuf" or not np.all(ids == np.round(ids)):
         return None
     top = int(ids.max())
     for embedding in embedding_layers(model):
@@ -165,9 +183,20 @@ def _embedding_diagnosis(model, x) -> str | None:
     return None
 
 
+def _is_float_batch(x) -> bool:
+    return to_numpy(x[:1]).dtype.kind == "f"
+
+
 def _error_diagnosis(error, model, x, trace) -> str | None:
     text = str(error)
-    found = _trace_diagnosis(model, trace) or _keras_ndim_diagnosis(error)
+    found = _trace_diagnosis(model, trace)
+    if found:
+        return found
+    shape = tuple(x.shape)
+    if (len(shape) == 2 and _is_float_batch(x) and recurrent_layers(model)
+            and ("ndim=3" in text or "incompatible shape" in text)):
+        return features_axis_message("the model", shape, framework_of(model))
+    found = _keras_ndim_diagnosis(error)
     if found:
         return found
     if "index out of range" in text or re.search(r"is not in \[0, \d+\)", text):
@@ -194,29 +223,23 @@ def build_model(build, *args, **kwargs):
     model fails too.
     """
     check_callable(build, "build")
+    if is_model(build):
+        raise TypeError("build must be the function that builds the model, got the model "
+                        f"itself ({type_name(build)})")
     shown = [_short_repr(a) for a in args] + [f"{k}={_short_repr(v)}" for k, v in kwargs.items()]
     call = f"{getattr(build, '__name__', 'build')}({', '.join(shown)})"
     model = call_student(build, call, *args, diagnose=_keras_ndim_diagnosis, **kwargs)
-    try:
-        framework_of(model)
-    except TypeError:
+    if not is_model(model):
         end = " End the function with `return model`." if model is None else ""
         raise AssertionError(f"{call} should return a keras.Model or a torch.nn.Module, "
-                             f"got {type_name(model)}.{end}") from None
+                             f"got {type_name(model)}.{end}")
     return model
-
-
-def _is_float_batch(x) -> bool:
-    return to_numpy(x[:1]).dtype.kind == "f"
 
 
 def run_checked(model, framework: str, x, name: str):
     """Run ``model`` on the prepared batch ``x``; any error, or a recurrent layer
     fed a 2-D tensor, fails with the mistake named."""
     shape = tuple(x.shape)
-    if (len(shape) == 2 and _is_float_batch(x) and recurrent_layers(model)
-            and not embedding_layers(model)):
-        raise AssertionError(features_axis_message("the model", shape, framework))
     trace = []
     out = call_student(run_model, f"{name}(batch) with a batch of shape {shape}", model, x,
                        trace, diagnose=lambda error: _error_diagnosis(error, model, x, trace))
@@ -232,6 +255,12 @@ def _shape_text(out) -> str:
     return str(tuple(out.shape))
 
 
+def _expected_text(expected) -> str:
+    """An expected shape as a student reads it: (any, 3) for (None, 3)."""
+    sizes = ["any" if d is None else str(d) for d in expected]
+    return "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
+
+
 def _matches(shape, expected) -> bool:
     return len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected))
 
@@ -242,13 +271,15 @@ def single_output(out, expected, name: str, framework: str) -> np.ndarray:
         return out
     shapes = " and ".join(_shape_text(part) for part in out)
     kind = "tensor" if framework == TORCH else "output"
+    shape = "" if all(d is None for d in expected) else f" of shape {_expected_text(expected)}"
     message = (f"{name}(batch) returned a tuple of {len(out)} values with shapes {shapes}; "
-               f"it should return one {kind} of shape {expected}.")
+               f"it should return one {kind}{shape}.")
     matching = [i for i, part in enumerate(out)
                 if not isinstance(part, tuple) and _matches(part.shape, expected)]
     if matching:
         message += f" Value [{matching[0]}] has that shape: return it alone."
-    elif framework == TORCH and len(out) == 2 and not isinstance(out[0], tuple) and out[0].ndim == 3:
+    elif (framework == TORCH and len(out) == 2 and not isinstance(out[0], tuple)
+          and out[0].ndim == 3):
         message += (" This looks like the raw result of a recurrent module, (output, h_n) or "
                     "(output, (h_n, c_n)): unpack it, `output, h_n = self.rnn(x)`, and return "
                     "what the task needs (for one prediction per sequence, the head applied "
@@ -261,13 +292,15 @@ def shape_diagnosis(model, framework: str, batch_shape, got, expected) -> str | 
     layers = recurrent_layers(model)
     if not layers:
         return None
-    batch, time = batch_shape[0], batch_shape[1]
+    batch, time = batch_shape[0], (batch_shape[1] if len(batch_shape) > 1 else None)
+    if time is None and len(got) == len(expected) + 1:  # texts: the model made the time axis
+        time = got[1]
     if framework == TORCH and batch != time and got and got[0] == time:
         unset = [layer for layer in layers if not layer.batch_first]
         if unset and expected[0] in (batch, None):
             return batch_first_message(unset[0], (
                 f": it took the {time} time steps of the batch for {time} examples, "
-                f"hence the output {got} instead of {expected}"))
+                f"hence the output {got} instead of {_expected_text(expected)}"))
     last = layers[-1]
     if len(got) == len(expected) + 1 and got[:2] == (batch, time):
         return _sequences_into_dense_message(framework, last, got)
@@ -289,7 +322,8 @@ def _expected_shape(expected) -> tuple:
     if not isinstance(expected, (tuple, list)) or not expected or not all(
             d is None or (isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 0)
             for d in expected):
-        raise TypeError(f"expected must be a non-empty tuple of sizes (ints or None), got {expected!r}")
+        raise TypeError("expected must be a non-empty tuple of sizes (ints or None), "
+                        f"got {expected!r}")
     return tuple(None if d is None else int(d) for d in expected)
 
 
@@ -302,10 +336,11 @@ def _checked_output(model, batch, expected, name: str) -> np.ndarray:
     out = single_output(run_checked(model, framework, x, name), expected, name, framework)
     got = tuple(out.shape)
     if not _matches(got, expected):
-        shown = tuple("any" if d is None else d for d in expected) if None in expected else expected
+        batch_shape = tuple(x.shape)
         raise AssertionError(with_hint(
-            f"{name}(batch) should have shape {shown}, got {got} (the batch has shape "
-            f"{tuple(x.shape)}).", shape_diagnosis(model, framework, tuple(x.shape), got, expected)))
+            f"{name}(batch) should have shape {_expected_text(expected)}, got {got} (the batch "
+            f"has shape {batch_shape}).",
+            shape_diagnosis(model, framework, batch_shape, got, expected)))
     return out
 
 
@@ -379,7 +414,8 @@ def check_return_sequences(model, per_step: bool = False, batch=None) -> None:
             raise AssertionError(_per_step_message(framework, last, "(batch, ...)"))
         if (not per_step and last.return_sequences
                 and (consumer is None or type(consumer).__name__ in _KERAS_HEADS)):
-            raise AssertionError(_sequences_into_dense_message(framework, last, "(batch, time, ...)"))
+            raise AssertionError(
+                _sequences_into_dense_message(framework, last, "(batch, time, ...)"))
         return
     if batch is None:
         raise ValueError("batch is needed for a PyTorch module: whether a layer returns "
@@ -442,7 +478,8 @@ def _ignored_direction_message(layer: RecurrentLayer, direction: str) -> str:
                "a bidirectional layer's state is two states, one per direction.")
     if layer.framework == KERAS:
         return f"{message} Use the layer's whole output (merge_mode='concat') or both states."
-    used = "h_n[-1] is only the backward" if direction == "forward" else "h_n[-2] is only the forward"
+    used = ("h_n[-1] is only the backward" if direction == "forward"
+            else "h_n[-2] is only the forward")
     return (f"{message} {used} direction of the top layer: join both, "
             "torch.cat([h_n[-2], h_n[-1]], dim=1), and give the next layer "
             "2 * hidden_size inputs.")
@@ -486,6 +523,8 @@ def _masking_diagnosis(model, framework: str, padding: str) -> str:
                 "after the words, so the recurrent layer runs over them and its final state is "
                 f"no longer the state after the last word. Mask the padding: {fix} (without a "
                 "mask, padding='pre' at least keeps the words last).")
+    if framework == TORCH:
+        fix += " (pack_padded_sequence takes the first `length` steps: it needs padding='post')"
     return ("The padding is not masked: with padding='pre' the recurrent layer runs over the "
             f"zeros before the first word, which changes its state. Mask the padding: {fix}.")
 

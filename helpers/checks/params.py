@@ -12,7 +12,13 @@ import numbers
 
 from helpers.checks.core import type_name
 from helpers.checks.introspect import (
-    GATES, KERAS, TORCH, RecurrentLayer, embedding_layers, param_counts, recurrent_layers,
+    GATES,
+    KERAS,
+    TORCH,
+    RecurrentLayer,
+    embedding_layers,
+    param_counts,
+    recurrent_layers,
 )
 from helpers.checks.models import embedding_message
 from helpers.validation import positive_int
@@ -125,8 +131,8 @@ def check_param_count(model, expected) -> None:
             wanted = {str(k): _count_argument(v, f"expected[{k!r}]") for k, v in expected.items()}
             missing = [n for n in wanted if n not in counts]
             if missing:
-                raise AssertionError(f"the model has no layer with parameters named '{missing[0]}'. "
-                                     + _table(counts))
+                raise AssertionError("the model has no layer with parameters named "
+                                     f"'{missing[0]}'. " + _table(counts))
         else:
             values = [_count_argument(v, f"expected[{i}]") for i, v in enumerate(expected)]
             if len(values) != len(counts):

@@ -12,8 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.checks.core import (
-    call_student, check_callable, check_close, check_framework, check_type, is_tensor,
-    to_numpy, type_name,
+    call_student,
+    check_callable,
+    check_close,
+    check_framework,
+    check_type,
+    is_tensor,
+    to_numpy,
+    type_name,
 )
 
 

@@ -84,6 +84,9 @@ def check_loss_matches_output(model, loss=None, batch=None) -> None:
     if loss is None:
         raise ValueError("loss is needed: pass the loss (e.g. nn.BCEWithLogitsLoss(), "
                          "'binary_crossentropy'), or compile the Keras model first")
+    if not (callable(loss) or isinstance(loss, str)):
+        raise TypeError(f"loss must be a loss (a loss object, class or function, or a Keras "
+                        f"loss name), got {type_name(loss)}")
     kind = _loss_kind(loss, framework)
     if kind is None:
         return
@@ -106,10 +109,13 @@ def check_loss_matches_output(model, loss=None, batch=None) -> None:
             f"model learns badly. Either {fix}.")
     if from_logits is False and output == "logits":
         if framework == KERAS:
-            fix = (f"use keras.losses.{'BinaryCrossentropy' if family == 'binary' else 'SparseCategoricalCrossentropy'}"
-                   f"(from_logits=True), or give the last Dense activation='{squash}'")
+            loss_class = ("BinaryCrossentropy" if family == "binary"
+                          else "SparseCategoricalCrossentropy")
+            fix = (f"use keras.losses.{loss_class}(from_logits=True), or give the last Dense "
+                   f"activation='{squash}'")
         else:
-            fix = "use nn.BCEWithLogitsLoss (it applies the sigmoid itself, more stably), or end the model with nn.Sigmoid"
+            fix = ("use nn.BCEWithLogitsLoss (it applies the sigmoid itself, more stably), "
+                   "or end the model with nn.Sigmoid")
         raise AssertionError(
             f"{shown} needs probabilities in [0, 1], but the model outputs raw logits "
             f"({why}): {fix}.")
