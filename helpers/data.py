@@ -401,3 +401,76 @@ def load_aclimdb(folder, split="train", max_per_class=None) -> Reviews:
                 texts.append(clean_imdb_text(raw))
                 labels.append(label)
     return Reviews(texts, np.asarray(labels, dtype=np.int64))
+
+
+# --------------------------------------------------------------------------
+# Negation tagging: a many-to-many (per-step) task for chapter 04
+# --------------------------------------------------------------------------
+# Every word gets a tag, and the tag depends on the words before it: a word
+# that reads positive on its own reads negative after one "not", positive again
+# after two. Each word is negated about half of the time, so the word alone
+# says (almost) nothing about its tag: a per-step model without recurrence
+# stays near chance, a small recurrent tagger is near perfect.
+
+NOT = "not"
+TAGGING_WORDS = ("<pad>", NOT, *POSITIVE, *NEGATIVE)  # id 0 is padding; it never occurs
+NOT_ID = 1
+FIRST_POSITIVE_ID, FIRST_NEGATIVE_ID = 2, 2 + len(POSITIVE)
+
+
+class TaggedSequences(NamedTuple):
+    """Word ids (n, length) into ``TAGGING_WORDS`` and their tags (n, length),
+    1 = the word reads positive in context, 0 = negative; both int64."""
+
+    ids: np.ndarray
+    tags: np.ndarray
+
+
+def negation_tagging(n: int = 2000, length: int = 16, seed: int = 0,
+                     p_not: float = 0.25) -> TaggedSequences:
+    """Generate ``n`` tagged sequences of ``length`` words from ``seed``.
+
+    Each word is "not" with probability ``p_not`` (the first word with
+    probability 1/2), else an adjective drawn uniformly from ``POSITIVE`` and
+    ``NEGATIVE``. The tag of word t is its polarity read in context:
+
+        tag_t = (word_t is a positive adjective) XOR (an odd number of "not" before t)
+
+    so "not" counts as a negative word ("good not good not not good" is tagged
+    1 0 0 1 0 0). Because the first word is "not" half of the time, from the
+    second word on a word is negated with probability exactly 1/2, whatever
+    the word: the tag given the current word alone is a coin flip.
+    """
+    n = positive_int(n, "n")
+    length = positive_int(length, "length")
+    seed = positive_int(seed, "seed", minimum=0)
+    p_not = real_number(p_not, "p_not", minimum=0, inclusive=False)
+    if p_not >= 1:
+        raise ValueError(f"p_not must be < 1 (the probability that a word is 'not'), "
+                         f"got {p_not!r}")
+    rng = np.random.default_rng(seed)
+    is_not = rng.random((n, length)) < p_not
+    is_not[:, 0] = rng.random(n) < 0.5
+    adjectives = rng.integers(FIRST_POSITIVE_ID, len(TAGGING_WORDS), size=(n, length))
+    ids = np.where(is_not, NOT_ID, adjectives).astype("int64")
+    nots_before = np.cumsum(is_not, axis=1) - is_not
+    positive = (ids >= FIRST_POSITIVE_ID) & (ids < FIRST_NEGATIVE_ID)
+    tags = positive.astype("int64") ^ (nots_before % 2)
+    return TaggedSequences(ids, tags.astype("int64"))
+
+
+def tagging_text(ids) -> str:
+    """The words of one sequence of ``negation_tagging`` ids, padding (0) skipped."""
+    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+        raise TypeError(f"ids must be a sequence of word ids, got {type(ids).__name__} {ids!r}")
+    words = []
+    for position, value in enumerate(ids):
+        if hasattr(value, "item"):  # a NumPy or torch scalar
+            value = value.item()
+        i = positive_int(value, f"ids[{position}]", minimum=0)
+        if i >= len(TAGGING_WORDS):
+            raise ValueError(f"ids[{position}] must be < {len(TAGGING_WORDS)} "
+                             f"(len(TAGGING_WORDS)), got {i}")
+        if i:
+            words.append(TAGGING_WORDS[i])
+    return " ".join(words)

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from helpers.checks import to_numpy
 from helpers.validation import positive_int
@@ -157,6 +158,7 @@ def hidden_state_heatmap(states, tokens, title: str = "Hidden state at each toke
     image = ax.imshow(states.T, cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit,
                       aspect="auto", interpolation="nearest")
     ax.set_xticks(np.arange(len(tokens)), tokens, rotation=90)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # units are whole numbers
     ax.set(xlabel="token", ylabel="hidden unit", title=title)
     fig.colorbar(image, ax=ax, label="activation")
     fig.tight_layout()

@@ -304,3 +304,15 @@ def test_the_checks_are_exported_by_the_package():
     for name in ("check_rnn_step", "check_rnn_forward", "check_weight_transfer",
                  "check_step_jacobian"):
         assert getattr(checks, name) is getattr(hs, name)
+
+
+def test_check_rnn_forward_names_h0_at_every_step_even_with_a_wrong_step():
+    def wrong_step(x_t, h_prev, W_x, W_h, b):   # W_h transposed: wrong values, right shapes
+        return np.tanh(x_t @ W_x + h_prev @ W_h.T + b)
+
+    def always_h0(x, h0, W_x, W_h, b):
+        states = [wrong_step(x[:, t], h0, W_x, W_h, b) for t in range(x.shape[1])]
+        return np.stack(states, axis=1), states[-1]
+
+    with raises("every step starts from h0"):
+        hs.check_rnn_forward(always_h0)

@@ -155,8 +155,9 @@ def test_score_table():
     run = GradingRun(course=None)
     run.grades = {("perfect", "01_a/keras"): {"t": CellGrade("t", 2.0, 2.0, "")},
                   ("blank", "01_a/keras"): {"t": CellGrade("t", 0.0, 2.0, "")}}
-    text = score_table(run, ["perfect", "blank"], [ref])
-    assert "perfect  2/2" in text and "blank    0/2" in text
+    text = score_table(run, ["perfect", "blank", "mistakes-3"], [ref])
+    assert "perfect     2/2" in text and "blank       0/2" in text
+    assert "mistakes-3  -" in text, "a student without this notebook shows a dash"
 
 
 def test_bench_table_and_readme(tmp_path):
@@ -181,3 +182,13 @@ def test_rounds_leave_one_mistaken_cell_correct(tmp_path):
     for group in groups:
         cells = [m.cell for m in group]
         assert len(cells) == len(set(cells)) and len(cells) <= 2, cells
+
+
+def test_only_keeps_one_assignment_and_jobs_must_be_positive(tmp_path):
+    from helpers.course.grading import grade, only
+
+    a, b = nbs.NotebookRef("01_a", "keras"), nbs.NotebookRef("02_b", "keras")
+    subs = {"perfect": {a: "nb-a", b: "nb-b"}, "blank": {a: "blank-a"}}
+    assert only(subs, "01_a") == {"perfect": {a: "nb-a"}, "blank": {a: "blank-a"}}
+    with pytest.raises(ValueError, match="jobs"):
+        grade(tmp_path, subs, jobs=0)

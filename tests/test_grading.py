@@ -27,7 +27,8 @@ def student_of(mistake):
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     course = tmp_path_factory.mktemp("grading") / "course"
-    return grade(course, standard_students(NOTEBOOKS), log=lambda *_: None)
+    # one course folder per assignment, two graded at a time (2 cores)
+    return grade(course, standard_students(NOTEBOOKS), jobs=2, log=lambda *_: None)
 
 
 @pytest.mark.parametrize("ref", NOTEBOOKS, ids=IDS)
@@ -72,7 +73,10 @@ def test_mistaken_students_score_in_between(ref, k, graded):
     assert 0 < score < max_score, f"{ref}: {student} scores {score}/{max_score}"
 
 
-def test_feedback_and_grades_are_written(graded):
-    assert graded.grades_csv.exists(), "nbgrader export wrote no grades.csv"
-    html = list(graded.feedback_dir.rglob("*.html"))
-    assert len(html) >= len(NOTEBOOKS), f"feedback HTML missing: {html}"
+@pytest.mark.parametrize("ref", NOTEBOOKS, ids=IDS)
+def test_feedback_and_grades_are_written(ref, graded):
+    course = graded.course_of(ref)
+    assert (course / "grades.csv").exists(), f"{ref}: nbgrader export wrote no grades.csv"
+    for student in ("perfect", "blank"):
+        page = ref.path(course / "feedback" / student).with_suffix(".html")
+        assert page.exists(), f"{ref}: no HTML feedback for {student}"

@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="regenerate chapters/ and solutions/ from source/")
     build.add_argument("--no-execute", action="store_true", help="do not run the solutions")
+    build.add_argument("only", nargs="*", help="assignments to rebuild (default: all)")
     demo = commands.add_parser("demo", help="grade three students in a throwaway course")
     demo.add_argument("--course", type=Path, default=REPO / "demo-course")
     bench = commands.add_parser("bench", help="time every solution notebook and its autograde")
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "build":
         from helpers.course.build import build as run_build
-        run_build(run=not args.no_execute)
+        run_build(run=not args.no_execute, only=args.only)
     elif args.command == "demo":
         from helpers.course.demo import run_demo
         run_demo(args.course)

@@ -16,16 +16,20 @@ from helpers.course.execute import drop_log_noise, execute
 from helpers.course.nbgrader_runner import REPO, make_course, nbgrader
 
 
-def release(source_dir: Path, release_dir: Path, workdir: Path) -> list[nbs.NotebookRef]:
-    """Run nbgrader generate_assignment for every assignment into ``release_dir``."""
-    refs = nbs.find_notebooks(source_dir)
+def replace_folder(source: Path, target: Path) -> None:
+    """Make ``target`` an exact copy of ``source``."""
+    if Path(target).exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target)
+
+
+def release(source_dir: Path, release_dir: Path, workdir: Path,
+            assignments: list[str]) -> None:
+    """Run nbgrader generate_assignment for ``assignments`` into ``release_dir``."""
     course = make_course(workdir, source_dir)
-    for assignment in nbs.assignments(refs):
+    for assignment in assignments:
         nbgrader(course, "generate_assignment", assignment, "--force")
-    if Path(release_dir).exists():
-        shutil.rmtree(release_dir)
-    shutil.copytree(course / "chapters", release_dir)
-    return refs
+        replace_folder(course / "chapters" / assignment, Path(release_dir) / assignment)
 
 
 def build_solution(ref: nbs.NotebookRef, source_dir: Path, release_dir: Path,
@@ -39,16 +43,37 @@ def build_solution(ref: nbs.NotebookRef, source_dir: Path, release_dir: Path,
     return seconds
 
 
+def remove_stale(folder: Path, assignments: list[str]) -> None:
+    """Delete assignment folders whose source is gone."""
+    if Path(folder).is_dir():
+        for child in Path(folder).iterdir():
+            if child.is_dir() and child.name not in assignments:
+                shutil.rmtree(child)
+
+
 def build(source_dir: Path = REPO / "source", release_dir: Path = REPO / "chapters",
-          solutions_dir: Path = REPO / "solutions", run: bool = True, log=print) -> dict:
-    """Regenerate ``release_dir`` and ``solutions_dir`` from ``source_dir``."""
+          solutions_dir: Path = REPO / "solutions", run: bool = True,
+          only: list[str] | None = None, log=print) -> dict:
+    """Regenerate ``release_dir`` and ``solutions_dir`` from ``source_dir``.
+
+    ``only`` limits the build to some assignments and leaves the others as they are.
+    """
+    refs = nbs.find_notebooks(source_dir)
+    everything = nbs.assignments(refs)
+    unknown = sorted(set(only or []) - set(everything))
+    if unknown:
+        raise ValueError(f"only names assignments that source/ lacks: {unknown}")
+    chosen = only or everything
+    if not only:
+        remove_stale(release_dir, everything)
+        remove_stale(solutions_dir, everything)
     with tempfile.TemporaryDirectory(prefix="rnn-build-") as tmp:
-        refs = release(source_dir, release_dir, Path(tmp) / "course")
-    if Path(solutions_dir).exists():
-        shutil.rmtree(solutions_dir)
-    shutil.copytree(release_dir, solutions_dir)  # data files a chapter ships come along
+        release(source_dir, release_dir, Path(tmp) / "course", chosen)
     timings = {}
-    for ref in refs:
-        timings[str(ref)] = build_solution(ref, source_dir, release_dir, solutions_dir, run)
-        log(f"built {ref}" + (f"  (executed in {timings[str(ref)]:.1f} s)" if run else ""))
+    for assignment in chosen:
+        # data files a chapter ships come along with the release
+        replace_folder(Path(release_dir) / assignment, Path(solutions_dir) / assignment)
+        for ref in (r for r in refs if r.assignment == assignment):
+            timings[str(ref)] = build_solution(ref, source_dir, release_dir, solutions_dir, run)
+            log(f"built {ref}" + (f"  (executed in {timings[str(ref)]:.1f} s)" if run else ""))
     return timings

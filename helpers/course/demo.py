@@ -18,6 +18,9 @@ def score_table(run: GradingRun, students, refs) -> str:
     for student in students:
         row, got, out_of = [student], 0.0, 0.0
         for ref in refs:
+            if (student, str(ref)) not in run.grades:  # no submission for this notebook
+                row.append("-")
+                continue
             score, max_score = run.total(student, ref)
             got, out_of = got + score, out_of + max_score
             row.append(f"{score:g}/{max_score:g}")

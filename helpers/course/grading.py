@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,10 +34,18 @@ class CellGrade:
 
 @dataclass
 class GradingRun:
-    """Everything one grading run produced."""
+    """Everything one grading run produced.
+
+    ``courses`` maps each assignment to the course folder that graded it: the
+    one ``course`` normally, a folder per assignment when graded in parallel.
+    """
 
     course: Path
     grades: dict[tuple[str, str], dict[str, CellGrade]] = field(default_factory=dict)
+    courses: dict[str, Path] = field(default_factory=dict)
+
+    def course_of(self, ref: nbs.NotebookRef) -> Path:
+        return self.courses.get(ref.assignment, self.course)
 
     def cells(self, student: str, ref: nbs.NotebookRef) -> dict[str, CellGrade]:
         """The autograded test cells of one student's notebook, by grade_id."""
@@ -48,7 +57,7 @@ class GradingRun:
 
     def feedback_text(self, student: str, ref: nbs.NotebookRef) -> str:
         """The text a student reads in the HTML feedback, tags removed."""
-        page = ref.path(self.feedback_dir / student).with_suffix(".html").read_text()
+        page = ref.path(self.course_of(ref) / "feedback" / student).with_suffix(".html").read_text()
         return html.unescape(re.sub(r"<[^>]+>", "", page))
 
     @property
@@ -106,12 +115,11 @@ def read_grades(course: Path, submissions: Submissions, source_dir: Path) -> dic
     return grades
 
 
-def grade(course: Path, submissions: Submissions, source_dir: Path = REPO / "source",
-          feedback: bool = True, log=print) -> GradingRun:
-    """Autograde ``submissions`` in a fresh course at ``course``."""
+def grade_in(course: Path, submissions: Submissions, source_dir: Path,
+             feedback: bool = True, log=print) -> dict:
+    """Autograde ``submissions`` in one fresh course folder; return the grades."""
     course = make_course(course, source_dir)
-    refs = sorted({ref for notebooks in submissions.values() for ref in notebooks},
-                  key=str)
+    refs = sorted({ref for notebooks in submissions.values() for ref in notebooks}, key=str)
     for assignment in nbs.assignments(refs):
         nbgrader(course, "generate_assignment", assignment, "--force")
     submit(course, submissions)
@@ -121,4 +129,30 @@ def grade(course: Path, submissions: Submissions, source_dir: Path = REPO / "sou
         if feedback:
             nbgrader(course, "generate_feedback", assignment, "--force", strict=False)
     nbgrader(course, "export", "--to", str(course / "grades.csv"))
-    return GradingRun(course, read_grades(course, submissions, source_dir))
+    return read_grades(course, submissions, source_dir)
+
+
+def only(submissions: Submissions, assignment: str) -> Submissions:
+    """The part of ``submissions`` that belongs to one assignment."""
+    return {student: {ref: nb for ref, nb in notebooks.items() if ref.assignment == assignment}
+            for student, notebooks in submissions.items()}
+
+
+def grade(course: Path, submissions: Submissions, source_dir: Path = REPO / "source",
+          feedback: bool = True, jobs: int = 1, log=print) -> GradingRun:
+    """Autograde ``submissions`` in a fresh course at ``course``.
+
+    With ``jobs`` > 1 each assignment gets its own course folder (and SQLite
+    gradebook) below ``course``, graded ``jobs`` at a time.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if jobs == 1:
+        return GradingRun(Path(course), grade_in(course, submissions, source_dir, feedback, log))
+    refs = {ref for notebooks in submissions.values() for ref in notebooks}
+    courses = {a: Path(course) / a for a in nbs.assignments(sorted(refs, key=str))}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        parts = pool.map(lambda a: grade_in(courses[a], only(submissions, a), source_dir,
+                                            feedback, log), courses)
+        grades = {key: value for part in parts for key, value in part.items()}
+    return GradingRun(Path(course), grades, courses)
