@@ -192,3 +192,17 @@ def test_only_keeps_one_assignment_and_jobs_must_be_positive(tmp_path):
     assert only(subs, "01_a") == {"perfect": {a: "nb-a"}, "blank": {a: "blank-a"}}
     with pytest.raises(ValueError, match="jobs"):
         grade(tmp_path, subs, jobs=0)
+
+
+def test_command_line(tmp_path, capsys):
+    from helpers.course.__main__ import main
+
+    (tmp_path / "sub").mkdir()
+    assert main(["clean", str(tmp_path / "sub")]) == 0
+    assert "no repeated grade_ids" in capsys.readouterr().out
+    assert main(["workspace", "--folder", str(tmp_path / "work")]) == 0
+    assert (tmp_path / "work").is_dir()
+    with pytest.raises(SystemExit):
+        main(["no-such-command"])
+    with pytest.raises(ValueError, match="only names assignments"):
+        main(["build", "--no-execute", "99_missing"])
