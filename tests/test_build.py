@@ -48,28 +48,13 @@ def test_in_sync_with_source(ref, folder, fresh):
         f"{folder}/{ref}.ipynb differs from a fresh build of source/: run `make build`")
 
 
-def secret_lines(source_nb):
-    """Lines that appear only inside solution or hidden-test regions of the source."""
-    secret, public = set(), set()
-    for cell in source_nb.cells:
-        regions = (nbs.region_lines(cell.source, nbs.BEGIN_SOLUTION, nbs.END_SOLUTION)
-                   + nbs.region_lines(cell.source, nbs.BEGIN_HIDDEN, nbs.END_HIDDEN))
-        inside = {line.strip() for line in regions}
-        if nbs.is_answer(cell) and cell.cell_type == "markdown":
-            inside |= {line.strip() for line in cell.source.splitlines()}
-        secret |= inside
-        public |= {line.strip() for line in cell.source.splitlines()} - inside
-    return {line for line in secret - public if len(line) > 3 and not line.startswith("#")}
-
-
 @pytest.mark.parametrize("ref", NOTEBOOKS, ids=IDS)
 def test_release_leaks_nothing(ref):
     released = nbs.read(ref.path(CHAPTERS))
     text = "\n".join(c.source for c in released.cells)
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
         assert marker not in text, f"{ref}: the release still holds a '{marker}' marker"
-    released_lines = {line.strip() for line in text.splitlines()}
-    leaked = secret_lines(nbs.read(ref.path(SOURCE))) & released_lines
+    leaked = nbs.leaked_lines(nbs.read(ref.path(SOURCE)), released)
     assert not leaked, f"{ref}: solution or hidden-test lines leaked into the release: {leaked}"
 
 

@@ -206,3 +206,15 @@ def test_command_line(tmp_path, capsys):
         main(["no-such-command"])
     with pytest.raises(ValueError, match="only names assignments"):
         main(["build", "--no-execute", "99_missing"])
+
+
+def test_leaked_lines_ignore_lines_also_public():
+    source = notebook("def f(x):\n    ### BEGIN SOLUTION\n    result = x + 1\n    return result\n"
+                      "    ### END SOLUTION")
+    source.cells[2].source = ("value = f(1)\nassert value == 2\n### BEGIN HIDDEN TESTS\n"
+                              "value = f(5)\nassert value == 6, 'hidden'\n### END HIDDEN TESTS")
+    release = notebook("def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()")
+    release.cells[2].source = "value = f(1)\nassert value == 2"
+    assert nbs.leaked_lines(source, release) == set()
+    release.cells[2].source += "\nassert value == 6, 'hidden'\nresult = x + 1"
+    assert nbs.leaked_lines(source, release) == {"assert value == 6, 'hidden'", "result = x + 1"}

@@ -96,6 +96,44 @@ def region_lines(source: str, begin: str, end: str) -> list[str]:
     return found
 
 
+def split_secret(cell) -> tuple[set[str], set[str]]:
+    """(secret, public) stripped lines of a source cell.
+
+    Secret lines sit inside solution or hidden-test regions, or make up a
+    written answer's model text; public lines are all the others.
+    """
+    secret, public, inside = set(), set(), False
+    begins, ends = (BEGIN_SOLUTION, BEGIN_HIDDEN), (END_SOLUTION, END_HIDDEN)
+    model_answer = is_answer(cell) and cell.cell_type == "markdown"
+    for line in cell.source.splitlines():
+        text = line.strip()
+        if text in begins:
+            inside = True
+        elif text in ends:
+            inside = False
+        elif inside or model_answer:
+            secret.add(text)
+        else:
+            public.add(text)
+    return secret, public
+
+
+def leaked_lines(source: nbformat.NotebookNode, release: nbformat.NotebookNode) -> set[str]:
+    """Lines of the release that only the source's secret regions hold.
+
+    Short lines and comments are ignored: ``return x`` or ``# check`` may
+    legitimately appear in both.
+    """
+    secret, public = set(), set()
+    for cell in source.cells:
+        cell_secret, cell_public = split_secret(cell)
+        secret |= cell_secret
+        public |= cell_public
+    released = {line.strip() for cell in release.cells for line in cell.source.splitlines()}
+    return {line for line in (secret - public) & released
+            if len(line) > 3 and not line.startswith("#")}
+
+
 def solution_source(cell) -> str:
     """What a perfect student writes in an answer cell of the source notebook."""
     return without_lines(cell.source, (BEGIN_SOLUTION, END_SOLUTION))

@@ -20,10 +20,14 @@ from helpers.course.grading import grade, standard_students
 from helpers.course.nbgrader_runner import REPO
 
 
-def problems(run, refs) -> list[str]:
-    """Each broken invariant of a grading run, as a sentence."""
+def problems(run, refs, out: Path) -> list[str]:
+    """Each broken invariant of a preview build and its grading run, as a sentence."""
     found = []
     for ref in refs:
+        leaked = nbs.leaked_lines(nbs.read(ref.path(out / "source")),
+                                  nbs.read(ref.path(out / "chapters")))
+        if leaked:
+            found.append(f"{ref}: solution or hidden-test lines leak into the release: {leaked}")
         for gid, cell in run.cells("perfect", ref).items():
             if cell.score < cell.max_score:
                 found.append(f"{ref}: the solution loses {gid}:\n{cell.output[-600:]}")
@@ -60,7 +64,7 @@ def preview(assignment: str, out: Path | None = None) -> list[str]:
     run = grade(out / "course", students, out / "source")
     print("\n" + score_table(run, list(students), refs))
     print("\n" + "\n".join(f"{ref}: executes in {seconds:.1f} s" for ref, seconds in timings.items()))
-    found = problems(run, refs)
+    found = problems(run, refs, out)
     print("\n" + ("\n".join(f"PROBLEM {p}" for p in found) if found else "all invariants hold"))
     print(f"\nscratch folder: {out}")
     return found
