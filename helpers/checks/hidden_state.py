@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.checks.core import check_close, check_type
+from helpers.checks.core import call_student, check_callable, check_close, check_type, type_name
 
 # Only the public names of helpers.checks.core are used here; the few private
 # pieces below (calling the student's function, type names) are local.
@@ -41,31 +41,6 @@ _B = np.array([0.5, -1.0, 0.25, 1.5], dtype="float32")           # (H,)
 _ZERO_X = np.zeros_like(_W_X)
 _ZERO_H = np.zeros_like(_W_H)
 _ZERO_B = np.zeros_like(_B)
-
-
-def _type_name(x) -> str:
-    cls = type(x)
-    module = cls.__module__
-    return cls.__name__ if module == "builtins" else f"{module.split('.')[0]}.{cls.__name__}"
-
-
-def _check_callable(fn, name: str) -> None:
-    if not callable(fn):
-        raise TypeError(f"{name} must be a function (pass the function itself, without "
-                        f"calling it), got {_type_name(fn)}")
-
-
-def _call(fn, call_text: str, *args, diagnose=None):
-    """Call the student's function; any error but NotImplementedError becomes a failed
-    check that says which controlled call failed (and, if ``diagnose`` knows, why)."""
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        raise
-    except Exception as error:  # the student's code failed on a controlled input
-        advice = diagnose(error) if diagnose else None
-        message = f"{call_text} raised {type(error).__name__}: {error}"
-        raise AssertionError(f"{message} {advice}" if advice else message) from error
 
 
 def _check_numpy(x, name: str) -> None:
@@ -118,7 +93,7 @@ def _step_call(W_x_name="W_x", W_h_name="W_h", b_name="b") -> str:
 
 def _run_step(rnn_step, call, W_x, W_h, b):
     args = [a.copy() for a in (_X_T, _H_PREV, W_x, W_h, b)]
-    out = _call(rnn_step, call, *args, diagnose=_matmul_advice)
+    out = call_student(rnn_step, call, *args, diagnose=_matmul_advice)
     _check_numpy(out, f"the result of {call}")
     shape = tuple(out.shape)
     want = (BATCH, HIDDEN)
@@ -146,7 +121,7 @@ def check_rnn_step(rnn_step) -> None:
     Three calls isolate one term each (only b, only x_t @ W_x, only
     h_prev @ W_h), then one call uses all of them.
     """
-    _check_callable(rnn_step, "rnn_step")
+    check_callable(rnn_step, "rnn_step")
     # 1. only the bias: W_x = 0 and W_h = 0, so h_t = tanh(b) in every row
     call = _step_call("W_x=0", "W_h=0", "b") + " (only the bias term is non-zero)"
     out = _run_step(rnn_step, call, _ZERO_X, _ZERO_H, _B)
@@ -234,7 +209,7 @@ def check_rnn_forward(rnn_forward) -> None:
     The first call has W_x = 0 and b = 0 with a non-zero h0, so the states change
     over time only if each step starts from the previous state.
     """
-    _check_callable(rnn_forward, "rnn_forward")
+    check_callable(rnn_forward, "rnn_forward")
     x = _sequence()
     cases = [
         ("W_x=0", "W_h", "b=0", _ZERO_X, _W_H + 0.75 * np.eye(HIDDEN, dtype="float32"), _ZERO_B,
@@ -243,7 +218,7 @@ def check_rnn_forward(rnn_forward) -> None:
     ]
     for W_x_name, W_h_name, b_name, W_x, W_h, b, note in cases:
         call = f"rnn_forward(x, h0, {W_x_name}, {W_h_name}, {b_name}){note}, x {x.shape}, h0 {_H_PREV.shape}"
-        out = _call(rnn_forward, call, x.copy(), _H_PREV.copy(), W_x.copy(), W_h.copy(), b.copy(),
+        out = call_student(rnn_forward, call, x.copy(), _H_PREV.copy(), W_x.copy(), W_h.copy(), b.copy(),
                     diagnose=_index_advice)
         want = _controlled_states(x, _H_PREV, W_x, W_h, b)
         _check_forward_result(out, call, x, W_x, W_h, b, want)
@@ -259,7 +234,7 @@ def _check_forward_result(out, call, x, W_x, W_h, b, want) -> None:
                 f"Return the pair (states, h_T): states holds every step, {shape_text}, "
                 "and h_T = states[:, -1].")
         raise AssertionError(
-            f"{call} should return a pair (states, h_T), got a {_type_name(out)}. "
+            f"{call} should return a pair (states, h_T), got a {type_name(out)}. "
             "End the function with `return states, h`.")
     if len(out) != 2:
         raise AssertionError(
@@ -383,7 +358,7 @@ def _check_torch_parameters(layer, call) -> None:
         param = getattr(layer, name, None)
         if not isinstance(param, torch.nn.Parameter):
             raise AssertionError(
-                f"after {call}, module.{name} is a {_type_name(param)}, not a "
+                f"after {call}, module.{name} is a {type_name(param)}, not a "
                 "torch.nn.Parameter: copy the values into the existing parameter "
                 f"(module.{name}.copy_(...) inside torch.no_grad()) instead of replacing it.")
         got = tuple(param.shape)
@@ -407,7 +382,7 @@ def check_weight_transfer(load_weights, framework: str) -> None:
     the bias, only the input term, then only the recurrent term (the input is
     non-zero at the first step only, so step 2 is tanh(h_1 @ W_h)), then all.
     """
-    _check_callable(load_weights, "the load function")
+    check_callable(load_weights, "the load function")
     if framework not in TRANSFER_FRAMEWORKS:
         raise ValueError(f"framework must be 'keras' or 'torch', got {framework!r}")
     name = "load_into_simple_rnn" if framework == "keras" else "load_into_rnn"
@@ -429,7 +404,7 @@ def check_weight_transfer(load_weights, framework: str) -> None:
         before = _layer_arrays(framework, layer)
         arg = "layer" if framework == "keras" else "module"
         call = f"{name}({arg}, {W_x_name}, {W_h_name}, {b_name}) ({note}; {arg} = {what})"
-        _call(load_weights, call, layer, W_x.copy(), W_h.copy(), b.copy(),
+        call_student(load_weights, call, layer, W_x.copy(), W_h.copy(), b.copy(),
               diagnose=_transfer_advice(framework))
         if framework == "torch":
             _check_torch_parameters(layer, call)
@@ -488,11 +463,11 @@ def check_step_jacobian(step_jacobian) -> None:
     h_t = 0 first (then J = W_h.T exactly, so a transposition shows), then a
     non-zero h_t (so a missing tanh derivative shows).
     """
-    _check_callable(step_jacobian, "step_jacobian")
+    check_callable(step_jacobian, "step_jacobian")
     for h_t, shown in ((np.zeros(HIDDEN, dtype="float32"), "h_t=np.zeros(4)"),
                        (_H_T, f"h_t={_H_T.tolist()}")):
         call = f"step_jacobian({shown}, W_h) with a non-symmetric W_h of shape {_W_H.shape}"
-        out = _call(step_jacobian, call, h_t.copy(), _W_H.copy())
+        out = call_student(step_jacobian, call, h_t.copy(), _W_H.copy())
         _check_numpy(out, f"the result of {call}")
         if tuple(out.shape) != (HIDDEN, HIDDEN):
             raise AssertionError(
