@@ -12,21 +12,22 @@ DEMO_STUDENTS = ("perfect", "blank", "mistakes")
 
 
 def score_table(run: GradingRun, students, refs) -> str:
-    """A plain-text table: one row per student, one column per notebook."""
-    header = ["student", *[str(r) for r in refs], "total"]
-    rows = [header]
-    for student in students:
-        row, got, out_of = [student], 0.0, 0.0
-        for ref in refs:
-            if (student, str(ref)) not in run.grades:  # no submission for this notebook
-                row.append("-")
-                continue
-            score, max_score = run.total(student, ref)
-            got, out_of = got + score, out_of + max_score
-            row.append(f"{score:g}/{max_score:g}")
-        rows.append([*row, f"{got:g}/{out_of:g}"])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    """A plain-text table: one row per notebook, one column per student, and a total."""
+    def cell(student, ref):
+        if (student, str(ref)) not in run.grades:  # no submission for this notebook
+            return "-"
+        score, max_score = run.total(student, ref)
+        return f"{score:g}/{max_score:g}"
+
+    def total(student):
+        graded = [run.total(student, r) for r in refs if (student, str(r)) in run.grades]
+        return f"{sum(s for s, _ in graded):g}/{sum(m for _, m in graded):g}"
+
+    rows = [["notebook", *students]]
+    rows += [[str(ref), *[cell(s, ref) for s in students]] for ref in refs]
+    rows.append(["total", *[total(s) for s in students]])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
