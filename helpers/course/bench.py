@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import statistics
@@ -58,7 +59,7 @@ def table(executions: dict, autogrades: dict) -> str:
     lines.append(f"Budgets: a notebook <= {NOTEBOOK_BUDGET_S:.0f} s, the course <= "
                  f"{COURSE_BUDGET_S / 60:.0f} min, autograde <= {AUTOGRADE_RATIO_BUDGET} x execution. "
                  f"Measured by `make bench` on {platform.machine()}, "
-                 f"{__import__('os').cpu_count()} cores, {time.strftime('%Y-%m-%d')}.")
+                 f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}.")
     return "\n".join(lines)
 
 

@@ -99,12 +99,14 @@ def submit(course: Path, submissions: Submissions) -> None:
 
 def read_grades(course: Path, submissions: Submissions, source_dir: Path) -> dict:
     """Scores of every autograded test cell, from the gradebook and autograded notebooks."""
-    grades = {}
+    grades, tests_of = {}, {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for student, notebooks in submissions.items():
             for ref in notebooks:
-                tests = [nbs.grade_id(c) for c in nbs.read(ref.path(source_dir)).cells
-                         if nbs.is_autograded_test(c)]
+                if ref not in tests_of:  # the source's autograded test cells, read once
+                    tests_of[ref] = [nbs.grade_id(c) for c in nbs.read(ref.path(source_dir)).cells
+                                     if nbs.is_autograded_test(c)]
+                tests = tests_of[ref]
                 graded = nbs.cells_by_grade_id(nbs.read(ref.path(course / "autograded" / student)))
                 notebook = gradebook.find_submission_notebook(ref.name, ref.assignment, student)
                 scores = {g.name: g for g in notebook.grades}
