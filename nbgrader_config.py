@@ -6,8 +6,23 @@ Set ``RNN_COURSE_DB`` to another database URL to keep the gradebook elsewhere.
 """
 
 import os
+import sys
+
+from helpers.course import kernels
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+# Library log lines must never cost a student points (helpers/course/kernels.py):
+# at the source, kernels keep C-level stderr out of cells (make install writes the
+# environment's kernel config; here it is ensured for plain nbgrader commands too) ...
+try:
+    kernels.install()
+except OSError as error:
+    print(f"nbgrader_config.py: could not write the course kernel config: {error}", file=sys.stderr)
+# ... and as a safety net, a stderr output made only of library log lines is dropped
+# before grading (a traceback, a Python warning or a student's own stderr never is).
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = kernels.LIBRARY_LOG_OUTPUT
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # kernels inherit it: no TensorFlow log noise
 os.environ.setdefault("MPLBACKEND", "agg")

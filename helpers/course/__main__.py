@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers.course {build,demo,bench,workspace,preview,clean}``."""
+"""Command line: ``python -m helpers.course {setup,build,demo,bench,stress,workspace,preview,clean}``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from helpers.course.nbgrader_runner import REPO
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.course", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("setup", help="configure this environment's kernels (make install runs it)")
     build = commands.add_parser("build", help="regenerate chapters/ and solutions/ from source/")
     build.add_argument("--no-execute", action="store_true", help="do not run the solutions")
     build.add_argument("only", nargs="*", help="assignments to rebuild (default: all)")
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     bench = commands.add_parser("bench", help="time every solution notebook and its autograde")
     bench.add_argument("--repeats", type=int, default=3)
     bench.add_argument("--readme", action="store_true", help="write the table into README.md")
+    stress = commands.add_parser("stress", help="grade the solutions repeatedly with the other cores busy")
+    stress.add_argument("--rounds", type=int, default=5)
+    stress.add_argument("--track", default="keras", help="keras, pytorch or all (default: keras)")
+    stress.add_argument("--busy", type=int, default=None, help="cores to keep busy (default: all but one)")
     workspace = commands.add_parser("workspace", help="copy new chapters into your work folder")
     workspace.add_argument("--folder", type=Path, default=REPO / "work")
     preview = commands.add_parser("preview", help="build and grade one chapter in a scratch folder")
@@ -29,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     clean.add_argument("folder", type=Path, nargs="?", default=REPO / "submitted")
     args = parser.parse_args(argv)
 
-    if args.command == "build":
+    if args.command == "setup":
+        from helpers.course.kernels import install
+        print(f"kernel config: {install()}")
+    elif args.command == "build":
         from helpers.course.build import build as run_build
         run_build(run=not args.no_execute, only=args.only)
     elif args.command == "demo":
@@ -38,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "bench":
         from helpers.course.bench import run_bench
         run_bench(args.repeats, write_readme=args.readme)
+    elif args.command == "stress":
+        from helpers.course.stress import run_stress
+        track = None if args.track == "all" else args.track
+        return 1 if run_stress(args.rounds, track, args.busy) else 0
     elif args.command == "workspace":
         from helpers.course.workspace import sync_workspace
         sync_workspace(REPO / "chapters", args.folder)

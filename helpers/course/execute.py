@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
+from helpers.course.kernels import is_library_log_line
+
 TIMEOUT = 600  # seconds per cell, as in nbgrader_config.py
-# TensorFlow's C++ start-up lines (timestamped, so never the same twice);
-# TF_CPP_MIN_LOG_LEVEL cannot silence the ones printed before absl starts.
-LOG_NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog|"
-                       r"[IWE]\d{4} \d\d:\d\d:\d\d|To enable the following instructions|"
-                       r"\[IPKernelApp\] WARNING)")
 
 
 def execute(nb: nbformat.NotebookNode, folder: Path, allow_errors: bool = False) -> float:
@@ -32,13 +28,17 @@ def execute(nb: nbformat.NotebookNode, folder: Path, allow_errors: bool = False)
 
 
 def drop_log_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove TensorFlow's start-up log lines from stderr outputs, in place."""
+    """Remove library log lines (TensorFlow's, timestamped) from stderr outputs, in place.
+
+    Course kernels keep C-level log lines out of cells (helpers.course.kernels);
+    this also cleans outputs of a kernel started without that config.
+    """
     for cell in nb.cells:
         kept = []
         for out in cell.get("outputs", []):
             if out.output_type == "stream" and out.name == "stderr":
                 lines = [line for line in out.text.splitlines(keepends=True)
-                         if not LOG_NOISE.match(line)]
+                         if not is_library_log_line(line)]
                 if not "".join(lines).strip():
                     continue
                 out.text = "".join(lines)
