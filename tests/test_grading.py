@@ -1,14 +1,16 @@
-"""Invariants 3 to 5, through real nbgrader autograde runs.
+"""Invariants 3 to 5 and 7, through real nbgrader autograde runs.
 
 One grading run (session fixture) autogrades three kinds of students for every
 notebook: perfect (solutions/), blank (chapters/) and the fixture mistakes in
-tests/mistakes/.
+tests/mistakes/; the perfect submission is graded a second time, as
+"perfect-again", to check that two gradings agree.
 """
 
 import pytest
 
 from helpers.course import mistakes
-from helpers.course.grading import grade, standard_students
+from helpers.course import notebooks as nbs
+from helpers.course.grading import failure_problem, grade, standard_students
 
 from course_paths import NOTEBOOKS
 
@@ -27,8 +29,10 @@ def student_of(mistake):
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     course = tmp_path_factory.mktemp("grading") / "course"
+    students = standard_students(NOTEBOOKS)
+    students["perfect-again"] = students["perfect"]
     # one course folder per assignment, two graded at a time (2 cores)
-    return grade(course, standard_students(NOTEBOOKS), jobs=2, log=lambda *_: None)
+    return grade(course, students, jobs=2, log=lambda *_: None)
 
 
 @pytest.mark.parametrize("ref", NOTEBOOKS, ids=IDS)
@@ -55,11 +59,28 @@ def test_mistake_is_caught_and_named(mistake, graded):
     for gid in mistake.loses:
         assert gid in cells, f"{mistake}: no autograded test cell {gid!r}"
         assert cells[gid].score == 0, f"{mistake}: test cell {gid} still gives points"
-        assert mistake.says in cells[gid].output, (
+        assert nbs.mentions(cells[gid].output, mistake.says), (
             f"{mistake}: test cell {gid} fails without naming the mistake "
             f"(expected {mistake.says!r} in):\n{cells[gid].output[-1500:]}")
     feedback = graded.feedback_text(student_of(mistake), mistake.notebook)
-    assert mistake.says in feedback, f"{mistake}: the HTML feedback does not name the mistake"
+    assert nbs.mentions(feedback, mistake.says), f"{mistake}: the HTML feedback does not name the mistake"
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[str(m) for m in MISTAKES])
+def test_failure_reads_at_a_glance(mistake, graded):
+    """What the student sees under a failing test: <= 15 lines of <= 100 characters, naming it."""
+    cells = graded.cells(student_of(mistake), mistake.notebook)
+    for gid in mistake.loses:
+        problem = failure_problem(cells[gid].shown, mistake.says)
+        assert problem is None, f"{mistake}: the failure of {gid} {problem}"
+
+
+@pytest.mark.parametrize("ref", NOTEBOOKS, ids=IDS)
+def test_two_gradings_agree(ref, graded):
+    """Invariant 7: the same submission graded twice gets the same score in every cell."""
+    first = {gid: c.score for gid, c in graded.cells("perfect", ref).items()}
+    second = {gid: c.score for gid, c in graded.cells("perfect-again", ref).items()}
+    assert first == second, f"{ref}: two gradings of the solution differ: {first} vs {second}"
 
 
 MISTAKEN = [(ref, k) for ref in NOTEBOOKS

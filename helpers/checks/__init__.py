@@ -4,7 +4,10 @@ Every check raises ``AssertionError`` with a sentence a student can act on,
 shape first, then values; nothing prints and passes. A bad argument from the
 test cell itself (not a model, a threshold outside [0, 1]...) raises
 ``TypeError``/``ValueError`` naming the argument. The model checks take a
-``keras.Model`` or a ``torch.nn.Module`` alike. One module per topic:
+``keras.Model`` or a ``torch.nn.Module`` alike. Importing the package in a
+notebook makes every failed assert show short: the failing line of the cell,
+then the message wrapped to 100 characters (``core.failure_lines``).
+One module per topic:
 
 - ``core``         types, shapes, closeness to a reference, calling a student's function
 - ``sequences``    chapter 01: windows, padding, the features axis
@@ -24,6 +27,8 @@ from helpers.checks.core import (
     check_close,
     check_shape,
     check_type,
+    failure_lines,
+    show_failures_short,
     to_numpy,
 )
 from helpers.checks.forecasting import (
@@ -66,6 +71,8 @@ __all__ = [
     "check_gradient_clipping", "check_loss_matches_output", "check_masking",
     "check_output_shape", "check_outputs_close", "check_padding", "check_param_count",
     "check_return_sequences", "check_scaling_fit_on_train", "check_shape", "check_type",
-    "check_windows", "param_counts", "recurrent_layers", "run_model", "to_numpy",
+    "check_windows", "failure_lines", "param_counts", "recurrent_layers", "run_model", "to_numpy",
 ]
 __all__ += ["check_rnn_forward", "check_rnn_step", "check_step_jacobian", "check_weight_transfer"]
+
+show_failures_short()

@@ -1,17 +1,90 @@
-"""Generic checks: types, shapes, closeness, and calling a student's function safely.
+"""Generic checks: types, shapes, closeness, calling a student's function safely,
+and how a failed check reaches the student.
 
 Every check raises ``AssertionError`` with a sentence a student can act on;
 nothing prints and passes. NumPy arrays and PyTorch tensors are both accepted.
+In a notebook, a failed assert (a check's or a test cell's own) is shown by
+:func:`failure_lines`: the line of the cell that failed, then the message wrapped
+to :data:`WIDTH` characters, at most :data:`MAX_LINES` lines, no library frames.
 """
 
 from __future__ import annotations
 
+import linecache
 import numbers
 import sys
+import textwrap
 
 import numpy as np
 
 FRAMEWORKS = ("numpy", "torch")
+WIDTH = 100       # characters per line of a failure message
+MAX_LINES = 15    # lines of a failure message, the failing cell line included
+QUOTE_LIMIT = 200  # characters of an original error quoted in a diagnosis
+
+
+# --------------------------------------------------------------------------
+# how a failure is shown
+# --------------------------------------------------------------------------
+
+def one_line(error: BaseException, limit: int = QUOTE_LIMIT) -> str:
+    """``Type: message`` of ``error`` on one line, whitespace collapsed, cut to ``limit``."""
+    text = " ".join(str(error).split())
+    text = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
+
+
+def _shorten(text: str, width: int = WIDTH) -> str:
+    return text if len(text) <= width else text[:width - 3].rstrip() + "..."
+
+
+def failure_lines(message: str, where: str | None = None) -> list[str]:
+    """What a student reads of a failure: ``where`` it failed, then ``message``
+    wrapped to WIDTH characters; at most MAX_LINES lines in all."""
+    lines = [_shorten(where)] if where else []
+    for paragraph in str(message).splitlines() or [""]:
+        lines += textwrap.wrap(paragraph, WIDTH, break_on_hyphens=False) or [""]
+    if len(lines) > MAX_LINES:
+        lines = lines[:MAX_LINES - 1] + ["... (message cut: the start says what went wrong)"]
+    return lines
+
+
+def failing_cell_line(tb, cell_files) -> tuple[int, str] | None:
+    """(line number, code) of the last traceback frame that runs notebook-cell code."""
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename in cell_files:
+            found = (tb.tb_lineno, linecache.getline(filename, tb.tb_lineno).strip())
+        tb = tb.tb_next
+    return found
+
+
+def _show_failure(shell, etype, value, tb, tb_offset=None):
+    """IPython handler for AssertionError: the short, wrapped failure, no library frames."""
+    cell_files = getattr(getattr(shell, "compile", None), "_filename_map", {})
+    line = failing_cell_line(tb, cell_files)
+    where = f"Failed at line {line[0]} of the cell: {line[1]}" if line else None
+    text = str(value)
+    stb = failure_lines(f"{etype.__name__}: {text}" if text else etype.__name__, where)
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def show_failures_short() -> bool:
+    """In IPython, show every AssertionError as :func:`failure_lines` does.
+
+    ``import helpers.checks`` calls it; returns False outside IPython.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+    shell.set_custom_exc((AssertionError,), _show_failure)
+    return True
 
 
 # --------------------------------------------------------------------------
@@ -100,7 +173,7 @@ def check_close(actual, expected, name: str, atol: float = 1e-5) -> None:
     except TypeError as error:
         raise AssertionError(
             f"{name} holds values of type {actual.dtype} that cannot be compared "
-            f"with numbers: {error}") from error
+            f"with numbers: {one_line(error)}") from None
     if not close.all():
         index = tuple(np.argwhere(~close)[0])
         wrong = int((~close).sum())
@@ -143,5 +216,5 @@ def call_student(fn, call_text: str, *args, diagnose=None, **kwargs):
         raise
     except Exception as error:  # the student's code failed on a controlled input
         advice = diagnose(error) if diagnose else None
-        raise AssertionError(with_hint(
-            f"{call_text} raised {type(error).__name__}: {error}", advice)) from error
+        quoted = f"{call_text} raised {one_line(error)}"   # the diagnosis gets a line of its own
+        raise AssertionError(f"{quoted}\n{advice}" if advice else quoted) from None

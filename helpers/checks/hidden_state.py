@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.checks.core import call_student, check_callable, check_close, check_type, type_name
+from helpers.checks.core import (call_student, check_callable, check_close, check_type, one_line,
+                                 type_name)
 
 # Only the public names of helpers.checks.core are used here; the few private
 # pieces below (calling the student's function, type names) are local.
@@ -417,7 +418,7 @@ def check_weight_transfer(load_weights, framework: str) -> None:
             out = _run_layer(framework, layer, inputs)
         except Exception as error:  # the student's loading broke the layer
             raise AssertionError(
-                f"after {call}, running the layer raised {type(error).__name__}: {error}") from error
+                f"after {call}, running the layer raised {one_line(error)}") from None
         if step == 0:
             continue  # the first call only catches errors; the isolated terms come next
         want = _controlled_states(inputs.astype("float64"), np.zeros((BATCH, HIDDEN)), W_x, W_h, b)

@@ -29,7 +29,8 @@ class CellGrade:
     grade_id: str
     score: float
     max_score: float
-    output: str
+    output: str       # every text the cell printed or raised (nbs.output_text)
+    shown: str = ""   # what the student sees under the cell (nbs.shown_text)
 
 
 @dataclass
@@ -67,6 +68,25 @@ class GradingRun:
     @property
     def grades_csv(self) -> Path:
         return self.course / "grades.csv"
+
+
+def failure_problem(shown: str, says: str) -> str | None:
+    """Why a failing test cell's output is not readable at a glance, or None.
+
+    It must fit MAX_LINES lines of at most WIDTH characters and still name the
+    mistake (``says``), as helpers.checks.core formats every failure.
+    """
+    from helpers.checks.core import MAX_LINES, WIDTH
+
+    lines = shown.splitlines()
+    longest = max(lines, key=len, default="")
+    if len(lines) > MAX_LINES:
+        return f"shows {len(lines)} lines, more than {MAX_LINES}:\n{shown[:3000]}"
+    if len(longest) > WIDTH:
+        return f"has a line of {len(longest)} characters, more than {WIDTH}: {longest[:300]!r}"
+    if not nbs.mentions(shown, says):
+        return f"does not show {says!r}:\n{shown[:3000]}"
+    return None
 
 
 def standard_students(refs: list[nbs.NotebookRef], release_dir: Path = REPO / "chapters",
@@ -112,7 +132,7 @@ def read_grades(course: Path, submissions: Submissions, source_dir: Path) -> dic
                 scores = {g.name: g for g in notebook.grades}
                 grades[(student, str(ref))] = {
                     gid: CellGrade(gid, float(scores[gid].score), float(scores[gid].max_score),
-                                   nbs.output_text(graded[gid]))
+                                   nbs.output_text(graded[gid]), nbs.shown_text(graded[gid]))
                     for gid in tests}
     return grades
 

@@ -183,6 +183,25 @@ def deduplicate_grade_ids(nb: nbformat.NotebookNode) -> list[str]:
     return repeated
 
 
+def shown_text(cell) -> str:
+    """What a student sees under a code cell: printed text, then each error as
+    Jupyter shows it (its traceback lines, colours removed)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text.rstrip("\n"))
+        elif out.output_type == "error":
+            parts.append("\n".join(out.get("traceback") or [f"{out.ename}: {out.evalue}"]))
+        elif "data" in out:
+            parts.append(str(out.data.get("text/plain", "")))
+    return ANSI_ESCAPE.sub("", "\n".join(parts))
+
+
+def mentions(text: str, phrase: str) -> bool:
+    """Does ``text`` contain ``phrase``, however either is wrapped over lines?"""
+    return " ".join(phrase.split()) in " ".join(text.split())
+
+
 def output_text(cell) -> str:
     """All text a code cell printed or raised, tracebacks included."""
     parts = []

@@ -16,7 +16,7 @@ from helpers.course import mistakes
 from helpers.course import notebooks as nbs
 from helpers.course.build import build
 from helpers.course.demo import score_table
-from helpers.course.grading import grade, standard_students
+from helpers.course.grading import failure_problem, grade, standard_students
 from helpers.course.nbgrader_runner import REPO
 
 
@@ -42,8 +42,10 @@ def problems(run, refs, out: Path) -> list[str]:
             for mistake in group:
                 for gid in mistake.loses:
                     cell = run.cells(student, ref).get(gid)
-                    if cell is None or cell.score > 0 or mistake.says not in cell.output:
+                    if cell is None or cell.score > 0 or not nbs.mentions(cell.output, mistake.says):
                         found.append(f"{mistake}: {gid} does not fail naming {mistake.says!r}")
+                    elif failure_problem(cell.shown, mistake.says):
+                        found.append(f"{mistake}: {gid} {failure_problem(cell.shown, mistake.says)}")
         if not mistakes.load(ref):
             found.append(f"{ref}: tests/mistakes/{ref}.toml lists no mistakes")
     return found

@@ -1,0 +1,93 @@
+"""How a failed check reaches the student: short, wrapped, no library frames."""
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from helpers.checks import core
+from helpers.course import notebooks as nbs
+
+LONG = ("simple_rnn_params(3, 5) returned 30, but SimpleRNN(5) on 3 features has 45 parameters: "
+        "the bias is missing: b adds one number per unit, + units.")
+
+
+def test_failure_lines_wrap_and_keep_the_words():
+    lines = core.failure_lines(LONG, "Failed at line 3 of the cell: assert _got == _want")
+    assert lines[0] == "Failed at line 3 of the cell: assert _got == _want"
+    assert all(len(line) <= core.WIDTH for line in lines)
+    assert " ".join(lines[1:]) == LONG
+
+
+def test_failure_lines_keep_paragraphs_and_cap_the_length():
+    lines = core.failure_lines("first\n\nsecond")
+    assert lines == ["first", "", "second"]
+    many = core.failure_lines("\n".join(f"line {i}" for i in range(40)), "where")
+    assert len(many) == core.MAX_LINES and many[-1].startswith("... (message cut")
+
+
+def test_failure_lines_shorten_a_long_cell_line():
+    (where,) = core.failure_lines("", "x" * 300)[:1]
+    assert len(where) == core.WIDTH and where.endswith("...")
+
+
+def test_one_line_quotes_type_and_message():
+    error = ValueError("Input 0 of layer is incompatible:\n  expected ndim=3,   found ndim=2")
+    assert core.one_line(error) == "ValueError: Input 0 of layer is incompatible: expected ndim=3, found ndim=2"
+    assert core.one_line(KeyError()) == "KeyError"
+    cut = core.one_line(ValueError("y" * 500), limit=50)
+    assert len(cut) == 50 and cut.endswith("...")
+
+
+def test_call_student_raises_from_a_clean_context():
+    def build():
+        raise ValueError("line one\nline two")
+
+    with pytest.raises(AssertionError) as info:
+        core.call_student(build, "build()", diagnose=lambda e: "Add the features axis.")
+    assert str(info.value) == "build() raised ValueError: line one line two\nAdd the features axis."
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_show_failures_short_is_a_no_op_outside_ipython():
+    assert core.show_failures_short() is False
+
+
+CELLS = [
+    "from helpers import checks\nimport numpy as np",
+    "_got = 30\nassert _got == 45, (\n    " + repr(LONG) + ")",
+    "checks.check_shape(np.zeros((2, 3)), (2, 4), 'make_windows(series, 3)')",
+    "def build():\n    raise ValueError('expected ndim=3, found ndim=2.\\nFull shape received: (None, 5)')\n"
+    "checks.build_model(build)",
+    "1 / 0",
+]
+
+
+@pytest.fixture(scope="module")
+def shown():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in CELLS]
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    return [nbs.shown_text(cell) for cell in nb.cells]
+
+
+def test_an_inline_assert_shows_its_line_and_the_wrapped_message(shown):
+    lines = shown[1].splitlines()
+    assert lines[0].startswith("Failed at line 2 of the cell: assert _got == 45")
+    assert nbs.mentions(shown[1], "AssertionError: " + LONG)
+    assert len(lines) <= 4 and all(len(line) <= core.WIDTH for line in lines)
+
+
+def test_a_check_failure_names_the_call_and_has_no_library_frames(shown):
+    assert shown[2].splitlines()[0].startswith("Failed at line 1 of the cell: checks.check_shape(")
+    assert "make_windows(series, 3) should have shape (2, 4), got (2, 3)." in shown[2]
+    assert "helpers/checks" not in shown[2] and "Traceback" not in shown[2]
+
+
+def test_a_students_error_is_quoted_in_one_line_without_the_chain(shown):
+    assert "build() raised ValueError: expected ndim=3, found ndim=2. Full shape received" in \
+        " ".join(shown[3].split())
+    assert "direct cause" not in shown[3] and len(shown[3].splitlines()) <= core.MAX_LINES
+
+
+def test_other_errors_keep_their_usual_traceback(shown):
+    assert "Traceback (most recent call last)" in shown[4] and "ZeroDivisionError" in shown[4]
