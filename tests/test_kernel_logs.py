@@ -9,7 +9,6 @@ keeping everything a student or a test prints.
 """
 
 import os
-import sys
 
 import nbformat
 import pytest
@@ -129,9 +128,13 @@ def test_install_is_idempotent_and_respects_other_settings(tmp_path):
     path = kernels.install(tmp_path)
     assert path == kernels.config_path(tmp_path) and kernels.is_installed(tmp_path)
     assert kernels.install(tmp_path) == path
-    path.write_text("c = get_config()\nc.InteractiveShell.colors = 'nocolor'\n")
+    path.write_text(kernels.HEADER + " (an older version)\nc = get_config()\n")
+    assert kernels.install(tmp_path) == path and kernels.is_installed(tmp_path)
+    other = "c = get_config()\nc.IPKernelApp.capture_fd_output = False\nc.InteractiveShell.colors = 'nocolor'\n"
+    path.write_text(other)
     with pytest.raises(FileExistsError, match="capture_fd_output"):
         kernels.install(tmp_path)
+    assert path.read_text() == other, "install() overwrote someone else's settings"
 
 
 def test_a_course_kernel_keeps_background_log_lines_out_of_the_cell(tmp_path):
@@ -211,6 +214,3 @@ def test_validate_reports_success_despite_background_log_lines(tmp_path):
     output = nbgrader(REPO, "validate", str(path), strict=False)   # the Validate button's config
     assert "Success! Your notebook passes all the tests." in output, output[-2000:]
 
-
-def test_python_is_the_course_environment():
-    assert kernels.config_path().is_relative_to(sys.prefix)

@@ -28,8 +28,8 @@ import sys
 from pathlib import Path
 
 CONFIG_NAME = "ipython_kernel_config.py"
-KERNEL_CONFIG = '''\
-# Written by `python -m helpers.course setup` (helpers/course/kernels.py): every
+HEADER = "# Written by `python -m helpers.course setup` (helpers/course/kernels.py)"
+KERNEL_CONFIG = HEADER + ''': every
 # kernel of this environment keeps C-level writes to stderr (TensorFlow's absl log
 # lines, from any thread) out of notebook cells, where nbgrader would score a test
 # cell that shows them 0. Python-level stderr still reaches the cell.
@@ -69,15 +69,18 @@ def is_installed(prefix: Path | str = sys.prefix) -> bool:
 
 
 def install(prefix: Path | str = sys.prefix) -> Path:
-    """Write the kernel config into the environment at ``prefix`` (idempotent)."""
+    """Write the kernel config into the environment at ``prefix`` (idempotent).
+
+    An earlier version written by this function (it starts with :data:`HEADER`) is
+    replaced; a config file written by anyone else is left alone.
+    """
     path = config_path(prefix)
-    if path.exists() and not is_installed(prefix):
-        existing = path.read_text()
-        if "capture_fd_output" not in existing:
-            raise FileExistsError(
-                f"{path} already exists with other settings: add "
-                "`c.IPKernelApp.capture_fd_output = False` to it by hand")
-    if not is_installed(prefix):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(KERNEL_CONFIG)
+    if is_installed(prefix):
+        return path
+    if path.exists() and not path.read_text().startswith(HEADER):
+        raise FileExistsError(
+            f"{path} already exists with other settings: add "
+            "`c.IPKernelApp.capture_fd_output = False` to it by hand")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(KERNEL_CONFIG)
     return path
