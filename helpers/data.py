@@ -459,8 +459,9 @@ def negation_tagging(n: int = 2000, length: int = 16, seed: int = 0,
     return TaggedSequences(ids, tags.astype("int64"))
 
 
-def tagging_text(ids) -> str:
-    """The words of one sequence of ``negation_tagging`` ids, padding (0) skipped."""
+def words_of(ids, vocabulary, name: str) -> str:
+    """The words of one sequence of ``ids`` into ``vocabulary`` (called ``name`` in
+    errors), padding (0) skipped."""
     if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
         raise TypeError(f"ids must be a sequence of word ids, got {type(ids).__name__} {ids!r}")
     words = []
@@ -468,9 +469,178 @@ def tagging_text(ids) -> str:
         if hasattr(value, "item"):  # a NumPy or torch scalar
             value = value.item()
         i = positive_int(value, f"ids[{position}]", minimum=0)
-        if i >= len(TAGGING_WORDS):
-            raise ValueError(f"ids[{position}] must be < {len(TAGGING_WORDS)} "
-                             f"(len(TAGGING_WORDS)), got {i}")
+        if i >= len(vocabulary):
+            raise ValueError(f"ids[{position}] must be < {len(vocabulary)} "
+                             f"(len({name})), got {i}")
         if i:
-            words.append(TAGGING_WORDS[i])
+            words.append(vocabulary[i])
     return " ".join(words)
+
+
+def tagging_text(ids) -> str:
+    """The words of one sequence of ``negation_tagging`` ids, padding (0) skipped."""
+    return words_of(ids, TAGGING_WORDS, "TAGGING_WORDS")
+
+
+# --------------------------------------------------------------------------
+# Postfix negation tagging: a per-step task that needs future context (chapter 06)
+# --------------------------------------------------------------------------
+# The words of negation_tagging, but "not" comes *after* the word it negates
+# ("great not" reads negative). Whether an adjective is followed by "not" is a
+# fair coin, whatever came before it, so a tagger that reads only the past is
+# at chance on every adjective but the last; one that also reads the next word
+# (a bidirectional layer) can be perfect.
+
+def postfix_negation_tagging(n: int = 2000, length: int = 10, seed: int = 0) -> TaggedSequences:
+    """Generate ``n`` tagged sequences of ``length`` words from ``seed``.
+
+    Words are ids into ``TAGGING_WORDS``. Position by position, an adjective is
+    drawn uniformly from ``POSITIVE`` and ``NEGATIVE``; with probability 1/2 it
+    is followed by "not" (when there is room), and after a "not" comes an
+    adjective again (never "not not"). The tag of a word is how it reads:
+
+        tag of an adjective = (it is positive) XOR (the next word is "not")
+        tag of "not"        = 0 (a negative word, as in negation_tagging)
+
+    so "great not dull" is tagged 0 0 0 and "dull not great" 1 0 1. The last
+    word has no next word: its tag is its own polarity. ``future_context_positions``
+    gives the adjectives whose tag depends on the next word.
+    """
+    n = positive_int(n, "n")
+    length = positive_int(length, "length", minimum=2)
+    seed = positive_int(seed, "seed", minimum=0)
+    rng = np.random.default_rng(seed)
+    adjectives = rng.integers(FIRST_POSITIVE_ID, len(TAGGING_WORDS), size=(n, length))
+    negate = rng.random((n, length)) < 0.5
+    ids = np.empty((n, length), dtype="int64")
+    wants_not = np.zeros(n, dtype=bool)          # the previous adjective is negated
+    for t in range(length):
+        ids[:, t] = np.where(wants_not, NOT_ID, adjectives[:, t])
+        wants_not = ~wants_not & negate[:, t]
+    followed_by_not = np.zeros((n, length), dtype=bool)
+    followed_by_not[:, :-1] = ids[:, 1:] == NOT_ID
+    positive = (ids >= FIRST_POSITIVE_ID) & (ids < FIRST_NEGATIVE_ID)
+    tags = (positive ^ followed_by_not) & (ids != NOT_ID)
+    return TaggedSequences(ids, tags.astype("int64"))
+
+
+def future_context_positions(ids) -> np.ndarray:
+    """Where a ``postfix_negation_tagging`` tag depends on the next word: a boolean
+    array of ``ids``' shape, True at every adjective but the last word.
+
+    Only a model that reads the next word can beat chance there.
+    """
+    if hasattr(ids, "detach"):                    # a torch tensor
+        ids = ids.detach().cpu().numpy()
+    array = np.asarray(ids)
+    if array.ndim != 2 or array.shape[1] < 2 or array.dtype.kind not in "iu":
+        raise ValueError(f"ids must be a 2-D array of integer word ids (n, length) with "
+                         f"length >= 2, got shape {array.shape} and dtype {array.dtype}")
+    if array.size and (array.min() < 0 or array.max() >= len(TAGGING_WORDS)):
+        raise ValueError(f"ids must be word ids in [0, {len(TAGGING_WORDS) - 1}] "
+                         f"(TAGGING_WORDS), got values from {array.min()} to {array.max()}")
+    future = array >= FIRST_POSITIVE_ID
+    future[:, -1] = False
+    return future
+
+
+# --------------------------------------------------------------------------
+# A real series for chapter 07: El Nino sea surface temperatures
+# --------------------------------------------------------------------------
+# statsmodels ships the file inside its wheel (statsmodels/datasets/elnino),
+# so reading it never touches the network. Never use sm.datasets.get_rdataset,
+# which downloads.
+
+ELNINO_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                 "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+ELNINO_NAME = "sea surface temperature (°C)"
+
+
+def load_elnino():
+    """Monthly mean sea surface temperature of the Pacific off Peru and Ecuador
+    (Nino 1+2 region, 0-10 degrees South, 90-80 degrees West), January 1950 to
+    December 2010, in degrees Celsius (NOAA ERSST v3b, public domain).
+
+    Returns a pandas Series of 732 float64 values indexed by the first day of
+    each month, in time order, read offline from the copy inside statsmodels
+    (``statsmodels.datasets.elnino``: one row per year, one column per month).
+    """
+    try:
+        from statsmodels.datasets import elnino
+    except ImportError as error:  # pragma: no cover - statsmodels is a course dependency
+        raise ImportError("load_elnino reads the El Nino data shipped inside statsmodels: "
+                          "install it with `pip install statsmodels`") from error
+    import pandas as pd
+
+    frame = elnino.load_pandas().data
+    missing = [column for column in ("YEAR",) + ELNINO_MONTHS if column not in frame.columns]
+    if missing:
+        raise ValueError(f"statsmodels' elnino data lacks the columns {missing}: "
+                         f"it has {list(frame.columns)}")
+    years = frame["YEAR"].to_numpy()
+    if len(years) == 0 or not np.array_equal(years, years[0] + np.arange(len(years))):
+        raise ValueError("statsmodels' elnino data should hold one row per year, in order")
+    values = frame[list(ELNINO_MONTHS)].to_numpy(dtype="float64").ravel()  # Jan..Dec, year by year
+    if not np.all(np.isfinite(values)):
+        raise ValueError("statsmodels' elnino data holds missing values")
+    index = pd.date_range(f"{int(years[0])}-01-01", periods=len(values), freq="MS", name="month")
+    return pd.Series(values, index=index, name=ELNINO_NAME)
+
+
+# --------------------------------------------------------------------------
+# Long-range reviews: one opinion word far from the end (chapter 05)
+# --------------------------------------------------------------------------
+# Each review is `length` words of small talk (FILLER) with exactly one opinion
+# word, an adjective from POSITIVE or NEGATIVE, `distance` words before the end
+# (distance 0: the last word). The label is the adjective's polarity. The
+# model reads the words in order and decides at the last one, so it has to
+# carry the opinion across `distance` words of chatter: a test of memory, not
+# of order (a bag of words would solve it).
+
+LONG_RANGE_WORDS = ("<pad>", *POSITIVE, *NEGATIVE, *FILLER)  # id 0 is padding; it never occurs
+FIRST_FILLER_ID = 1 + len(POSITIVE) + len(NEGATIVE)
+
+
+class LongRangeReviews(NamedTuple):
+    """Word ids (n, length) into ``LONG_RANGE_WORDS``, labels (n,) (1 = positive) and
+    the distance (n,) of the opinion word from the end (0 = the last word); all int64."""
+
+    ids: np.ndarray
+    labels: np.ndarray
+    distances: np.ndarray
+
+
+def long_range_reviews(n: int = 4000, length: int = 30, seed: int = 0,
+                       min_distance: int = 0, max_distance: int | None = None) -> LongRangeReviews:
+    """Generate ``n`` reviews of ``length`` words from ``seed``, balanced between labels.
+
+    Every word is drawn uniformly from ``FILLER`` except one, the opinion word
+    (uniform over ``POSITIVE`` for label 1, ``NEGATIVE`` for label 0), placed
+    ``distance`` words before the end, with ``distance`` uniform over
+    ``min_distance .. max_distance`` (default ``length - 1``: anywhere).
+    """
+    n = positive_int(n, "n")
+    length = positive_int(length, "length")
+    seed = positive_int(seed, "seed", minimum=0)
+    min_distance = positive_int(min_distance, "min_distance", minimum=0)
+    max_distance = length - 1 if max_distance is None else positive_int(
+        max_distance, "max_distance", minimum=0)
+    if max_distance > length - 1:
+        raise ValueError(f"max_distance must be <= length - 1 = {length - 1} (0 is the last "
+                         f"word), got {max_distance}")
+    if min_distance > max_distance:
+        raise ValueError(f"min_distance must be <= max_distance = {max_distance}, "
+                         f"got {min_distance}")
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(np.arange(n) % 2)
+    ids = rng.integers(FIRST_FILLER_ID, len(LONG_RANGE_WORDS), size=(n, length))
+    distances = rng.integers(min_distance, max_distance + 1, size=n)
+    first = np.where(labels == 1, 1, 1 + len(POSITIVE))  # first id of the label's adjectives
+    ids[np.arange(n), length - 1 - distances] = first + rng.integers(0, len(POSITIVE), size=n)
+    return LongRangeReviews(ids.astype("int64"), labels.astype("int64"),
+                            distances.astype("int64"))
+
+
+def long_range_text(ids) -> str:
+    """The words of one review of ``long_range_reviews`` ids, padding (0) skipped."""
+    return words_of(ids, LONG_RANGE_WORDS, "LONG_RANGE_WORDS")

@@ -1,4 +1,5 @@
-"""The course's figures: training curves, hidden states, gradient norms, forecasts.
+"""The course's figures: training curves, hidden states, gradient norms, model
+comparisons, forecasts.
 
 Every function returns a matplotlib ``Figure`` and never calls ``plt.show()``.
 The figure is closed in pyplot before it is returned, so a notebook shows it
@@ -218,6 +219,45 @@ def gradient_norms(distances, norms, labels=None):
 
 
 # --------------------------------------------------------------------------
+# comparing models
+# --------------------------------------------------------------------------
+
+def model_comparison(results):
+    """One bar panel per measure, one bar per model, each bar labelled with its value.
+
+    ``results`` maps each model's name to its measures, every model with the
+    same ones: ``{"SimpleRNN": {"parameters": 1201, "test accuracy": 0.51}, ...}``.
+    """
+    if not isinstance(results, Mapping):
+        raise TypeError(f"results must be a dict model name -> dict of measures, "
+                        f"got {type(results).__name__}")
+    if not results:
+        raise ValueError("results is empty")
+    names = [_text(name, "results keys") for name in results]
+    measures = None
+    for name, row in results.items():
+        if not isinstance(row, Mapping) or not row:
+            raise TypeError(f"results[{name!r}] must be a non-empty dict measure -> number, "
+                            f"got {type(row).__name__}")
+        keys = [_text(key, f"results[{name!r}] keys") for key in row]
+        if measures is None:
+            measures = keys
+        elif set(keys) != set(measures):
+            raise ValueError(f"results[{name!r}] has the measures {keys}, but "
+                             f"results[{names[0]!r}] has {measures}: give every model the same")
+    values = {measure: _series([results[name][measure] for name in names],
+                               f"results[...][{measure!r}]") for measure in measures}
+    fig, axes = _figure(len(measures), width=3.6, height=3.2)
+    for ax, (measure, row) in zip(axes, values.items()):
+        bars = ax.bar(names, row, color=[f"C{i}" for i in range(len(names))])
+        ax.bar_label(bars, labels=[f"{v:,.0f}" if v >= 100 else f"{v:.3g}" for v in row],
+                     padding=2)
+        ax.set(title=measure, ylim=(0, 1.15 * max(float(row.max()), 1e-12)))
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------
 # forecasts
 # --------------------------------------------------------------------------
 
@@ -240,6 +280,44 @@ def forecast(actual, predicted, baseline=None, start: int = 0,
     for name, values in lines.items():
         ax.plot(steps, values, label=name, **styles[name])
     ax.set(xlabel="time step", ylabel="value", title=title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------
+# multi-step forecasts: error per horizon
+# --------------------------------------------------------------------------
+
+def errors_by_horizon(errors, unit: str = "", title: str = "Error per horizon"):
+    """One line per forecaster: its error (e.g. the MAE) at each horizon 1, 2, ...
+
+    ``errors`` is a dict such as ``{"naive": [...], "seasonal-naive": [...],
+    "recursive": [...], "direct": [...]}``, every entry one error per horizon
+    (all of the same length, >= 0); ``unit`` labels the y axis, e.g. "°C".
+    """
+    if not isinstance(errors, Mapping):
+        raise TypeError("errors must be a dict name -> one error per horizon, "
+                        f"got {type(errors).__name__}")
+    if not errors:
+        raise ValueError("errors is empty: give at least one forecaster")
+    lines = {_text(name, "errors keys"): _series(values, f"errors[{name!r}]")
+             for name, values in errors.items()}
+    first_name, first = next(iter(lines.items()))
+    for name, values in lines.items():
+        _same_length(values, f"errors[{name!r}]", first, f"errors[{first_name!r}]")
+        if np.any(values < 0):
+            raise ValueError(f"errors[{name!r}] must be >= 0 (they are errors), "
+                             f"got {values.min()}")
+    unit, title = _text(unit, "unit"), _text(title, "title")
+    horizons = np.arange(1, len(first) + 1)
+    fig, (ax,) = _figure(width=7.0)
+    for name, values in lines.items():
+        ax.plot(horizons, values, marker="o", label=name)
+    ax.set_xticks(horizons)
+    ax.set(xlabel="horizon (steps ahead)", ylabel=f"error ({unit})" if unit else "error",
+           title=title)
+    ax.set_ylim(bottom=0)
     ax.legend()
     fig.tight_layout()
     return fig

@@ -276,7 +276,7 @@ def test_finite_history_of_a_real_keras_fit():
 def test_the_loss_exploded():
     with raises("the loss exploded to nan at epoch 3 of 4 ('loss'): exploding gradients. Not "
                 "clipping gradients in a long SimpleRNN lets them blow up; clip them. Keras: "
-                "create the optimizer with clipnorm=1.0"):
+                "create the optimizer with global_clipnorm=1.0"):
         checks.check_finite_history({"loss": [0.7, 5.0, float("nan"), float("nan")]})
     with raises("the loss exploded to inf at epoch 2 of 2 ('val_loss')"):
         checks.check_finite_history({"loss": [0.7, 0.6], "val_loss": [0.7, float("inf")]})

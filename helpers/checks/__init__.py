@@ -16,12 +16,17 @@ One module per topic:
 - ``models``       building, output shapes, return_sequences, batch_first,
                    bidirectional states, masking
 - ``params``       parameter counts per layer, Embedding size
-- ``training``     loss vs output activation, finite loss, gradient clipping
+- ``gates``        chapter 05: the LSTM step, LSTM/GRU parameter counts, a model per cell
+- ``training``     loss vs output activation, finite loss, gradient clipping (set and applied)
 - ``accuracy``     accuracy on fresh data the check generates
-- ``forecasting``  chronological split, leak-free scaling, beating a baseline
+- ``forecasting``  chapter 07: chronological split, leak-free scaling, windows,
+                   baselines, errors in the series' units, recursive forecasts,
+                   a causal forecaster that beats seasonal-naive
+- ``bidirectional`` chapter 06: joining both final states, masked == unpadded
 """
 
 from helpers.checks.accuracy import check_accuracy
+from helpers.checks.bidirectional import check_join_final_states, check_masked_states
 from helpers.checks.core import (
     FRAMEWORKS,
     check_close,
@@ -32,10 +37,20 @@ from helpers.checks.core import (
     to_numpy,
 )
 from helpers.checks.forecasting import (
+    check_baselines,
     check_beats_baseline,
+    check_causal,
     check_chronological_split,
+    check_forecaster,
+    check_in_degrees,
+    check_period_windows,
+    check_recursive_forecast,
+    check_scaled_periods,
     check_scaling_fit_on_train,
+    check_scores,
+    check_split_periods,
 )
+from helpers.checks.gates import check_cell_models, check_gate_param_count, check_lstm_step
 from helpers.checks.hidden_state import (
     check_rnn_forward,
     check_rnn_step,
@@ -59,6 +74,8 @@ from helpers.checks.models import (
 from helpers.checks.params import check_embedding_size, check_param_count
 from helpers.checks.sequences import check_features_axis, check_padding, check_windows
 from helpers.checks.training import (
+    check_clipped_optimizer,
+    check_clipped_train_step,
     check_finite_history,
     check_gradient_clipping,
     check_loss_matches_output,
@@ -72,7 +89,17 @@ __all__ = [
     "check_output_shape", "check_outputs_close", "check_padding", "check_param_count",
     "check_return_sequences", "check_scaling_fit_on_train", "check_shape", "check_type",
     "check_windows", "failure_lines", "param_counts", "recurrent_layers", "run_model", "to_numpy",
+    # chapter 02
+    "check_rnn_forward", "check_rnn_step", "check_step_jacobian", "check_weight_transfer",
+    # chapter 05
+    "check_cell_models", "check_clipped_optimizer", "check_clipped_train_step",
+    "check_gate_param_count", "check_lstm_step",
+    # chapter 06
+    "check_join_final_states", "check_masked_states",
+    # chapter 07
+    "check_baselines", "check_causal", "check_forecaster", "check_in_degrees",
+    "check_period_windows", "check_recursive_forecast", "check_scaled_periods",
+    "check_scores", "check_split_periods",
 ]
-__all__ += ["check_rnn_forward", "check_rnn_step", "check_step_jacobian", "check_weight_transfer"]
 
 show_failures_short()

@@ -1,5 +1,8 @@
 """Training checks: the loss matches what the model outputs, the loss stayed
-finite, and gradients are clipped (a long SimpleRNN needs it)."""
+finite, and gradients are clipped (a long SimpleRNN needs it): by the settings
+(``check_gradient_clipping``) or measured on the gradient an optimizer or a
+training step really applies (``check_clipped_optimizer``,
+``check_clipped_train_step``)."""
 
 from __future__ import annotations
 
@@ -13,8 +16,9 @@ from helpers.checks.core import type_name
 from helpers.checks.introspect import KERAS, framework_of, output_activation
 from helpers.validation import real_number
 
-CLIPPING_FIX = ("Keras: create the optimizer with clipnorm=1.0, e.g. "
-                "keras.optimizers.Adam(clipnorm=1.0); PyTorch: call "
+CLIPPING_FIX = ("Keras: create the optimizer with global_clipnorm=1.0, e.g. "
+                "keras.optimizers.Adam(global_clipnorm=1.0), which clips all gradients "
+                "together (clipnorm clips each variable on its own); PyTorch: call "
                 "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0) between "
                 "loss.backward() and optimizer.step() (helpers.training.fit(..., clip_norm=1.0)).")
 
@@ -231,3 +235,211 @@ def check_gradient_clipping(setting) -> None:
             math.isfinite(value) and value > 0):
         raise AssertionError(f"the gradient clipping in {where} must be a number > 0, such "
                              f"as 1.0, got {value!r}.")
+
+
+# --------------------------------------------------------------------------
+# clipping, measured on the gradient that is applied
+# --------------------------------------------------------------------------
+# The checks below do not trust the settings: they apply a known gradient with
+# plain SGD and read the gradient that was applied from the change of the
+# weights, (before - after) / learning_rate, then compare its global norm with
+# the limit.
+
+_GLOBAL_FIX = "create it with global_clipnorm=max_norm"
+_STEP_FIX = ("call torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm) between "
+             "loss.backward() and optimizer.step()")
+
+
+def _global_norm(arrays) -> float:
+    return float(np.sqrt(sum(float(np.sum(np.square(a, dtype="float64"))) for a in arrays)))
+
+
+def _all_close(actual, expected, rtol: float = 1e-4) -> bool:
+    scale = max(_global_norm(expected), 1e-12)
+    return all(a.shape == e.shape and np.allclose(a, e, rtol=0, atol=rtol * scale)
+               for a, e in zip(actual, expected))
+
+
+def _known_gradients():
+    """Gradients of two variables with global norm 5.5 (norms 3.5 and about 4.24)."""
+    first = np.array([3.0, -1.5, 1.0], dtype="float32")
+    second = np.array([[0.0, 3.0], [-3.0, 0.0]], dtype="float32")
+    return [first, second]
+
+
+def check_clipped_optimizer(make_optimizer, learning_rate: float = 0.1,
+                            max_norm: float = 1.0) -> None:
+    """Check ``make_optimizer(learning_rate, max_norm)``: a Keras SGD optimizer whose
+    applied gradient has a global norm of at most ``max_norm``, in the direction of
+    the raw gradient (``global_clipnorm``), and is unchanged when already smaller."""
+    from helpers.checks.core import call_student, check_callable
+
+    check_callable(make_optimizer, "make_optimizer")
+    learning_rate = real_number(learning_rate, "learning_rate", minimum=0, inclusive=False)
+    max_norm = real_number(max_norm, "max_norm", minimum=0, inclusive=False)
+    keras = sys.modules.get("keras") or __import__("keras")
+    name = getattr(make_optimizer, "__name__", "make_optimizer")
+    call = f"{name}({learning_rate}, {max_norm})"
+    optimizer = call_student(make_optimizer, call, learning_rate, max_norm)
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise AssertionError(f"{call} should return a Keras optimizer, got {type_name(optimizer)}.")
+    if not isinstance(optimizer, keras.optimizers.SGD) or float(optimizer.momentum) != 0:
+        raise AssertionError(f"{call} returned {type(optimizer).__name__}: return "
+                             "keras.optimizers.SGD(...) without momentum, as the exercise asks.")
+    if abs(float(optimizer.learning_rate) - learning_rate) > 1e-6 * learning_rate:
+        raise AssertionError(f"{call} has learning_rate={float(optimizer.learning_rate):g}, "
+                             f"expected {learning_rate:g}: pass learning_rate on.")
+    known = _known_gradients()
+    variables = [keras.Variable(np.zeros_like(g), dtype="float32") for g in known]
+    for factor in (max_norm, 0.5 * max_norm / 5.5):  # norm 5.5 * max_norm, then 0.5 * max_norm
+        raw = [g * np.float32(factor) for g in known]
+        _check_applied(optimizer, keras, variables, raw, call, learning_rate, max_norm)
+
+
+def _check_applied(optimizer, keras, variables, raw, call, learning_rate, max_norm) -> None:
+    before = [keras.ops.convert_to_numpy(v).astype("float64") for v in variables]
+    optimizer.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in raw], variables))
+    applied = [(b - keras.ops.convert_to_numpy(v).astype("float64")) / learning_rate
+               for b, v in zip(before, variables)]
+    norm, raw_norm = _global_norm(applied), _global_norm(raw)
+    scale = min(1.0, max_norm / raw_norm)
+    expected = [g.astype("float64") * scale for g in raw]
+    if _all_close(applied, expected):
+        return
+    if _all_close(applied, raw):
+        raise AssertionError(
+            f"not clipping gradients in a long SimpleRNN: {call} applied a gradient of norm "
+            f"{norm:.3g} > {max_norm:g} unchanged; {_GLOBAL_FIX}.")
+    if getattr(optimizer, "clipnorm", None) is not None:
+        raise AssertionError(
+            f"clipnorm clips each variable's gradient on its own, so together they keep a "
+            f"norm of {norm:.3g} > {max_norm:g}: use global_clipnorm=max_norm, which clips "
+            "them all together.")
+    if getattr(optimizer, "clipvalue", None) is not None:
+        raise AssertionError(
+            "clipvalue clips every value on its own, which turns the gradient's direction: "
+            "use global_clipnorm=max_norm, which scales the whole gradient.")
+    if raw_norm <= max_norm:
+        raise AssertionError(f"{call} changed a gradient of norm {raw_norm:.3g}, below the "
+                             f"limit {max_norm:g}: clipping must leave it unchanged.")
+    raise AssertionError(f"{call} applied a gradient of norm {norm:.3g}, expected the raw "
+                         f"gradient scaled to norm {max_norm:g}; {_GLOBAL_FIX}.")
+
+
+def _probe_step_setup(seed: int):
+    """A tiny recurrent model, a batch, SGD and the raw gradient of that batch."""
+    import copy
+
+    import torch
+    from torch import nn
+
+    class _Probe(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.RNN(2, 3, batch_first=True)
+            self.head = nn.Linear(3, 1)
+
+        def forward(self, x):
+            _, h_n = self.rnn(x)
+            return self.head(h_n[-1])
+
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = _Probe()
+        inputs = torch.randn(6, 5, 2)
+        targets = 8.0 * torch.randn(6, 1)   # far from the outputs: a large gradient
+    reference = copy.deepcopy(model)
+    loss_fn = nn.MSELoss()
+    loss = loss_fn(reference(inputs), targets)
+    loss.backward()
+    raw = [p.grad.detach().double().numpy().copy() for p in reference.parameters()]
+    return model, (inputs, targets), loss_fn, loss.item(), raw
+
+
+def check_clipped_train_step(train_step, max_norm: float = 0.5,
+                             learning_rate: float = 0.1) -> None:
+    """Check ``train_step(model, batch, loss_fn, optimizer, max_norm) -> (loss, norm)``:
+    the applied gradient (read from an SGD step) is the raw gradient scaled to a
+    global norm of at most ``max_norm``, earlier gradients are cleared, and the
+    returned norm is the one before clipping (what ``clip_grad_norm_`` returns)."""
+    import torch
+
+    from helpers.checks.core import call_student, check_callable
+
+    check_callable(train_step, "train_step")
+    max_norm = real_number(max_norm, "max_norm", minimum=0, inclusive=False)
+    learning_rate = real_number(learning_rate, "learning_rate", minimum=0, inclusive=False)
+    name = getattr(train_step, "__name__", "train_step")
+    for limit, seed in ((max_norm, 2053), (1e6, 2054)):   # clipped, then below the limit
+        model, batch, loss_fn, want_loss, raw = _probe_step_setup(seed)
+        for parameter in model.parameters():
+            parameter.grad = torch.full_like(parameter, 10.0)   # left over from an earlier step
+        optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+        before = [p.detach().double().numpy().copy() for p in model.parameters()]
+        call = f"{name}(model, batch, loss_fn, optimizer, max_norm={limit:g})"
+        result = call_student(train_step, call, model, batch, loss_fn, optimizer, limit)
+        loss, norm = _step_result(result, call)
+        applied = [(b - p.detach().double().numpy()) / learning_rate
+                   for b, p in zip(before, model.parameters())]
+        grads = [None if p.grad is None else p.grad.detach().double().numpy()
+                 for p in model.parameters()]
+        _diagnose_clipped_step(call, applied, raw, grads, norm, limit)
+        if abs(loss - want_loss) > 1e-5 * max(1.0, abs(want_loss)):
+            raise AssertionError(f"{call} returned the loss {loss:.6g}, expected {want_loss:.6g}: "
+                                 "return loss.item() of loss_fn(model(inputs), targets).")
+        raw_norm = _global_norm(raw)
+        if abs(norm - raw_norm) > 1e-4 * raw_norm:
+            hint = (" clip_grad_norm_ returns the norm before clipping: return what it returns."
+                    if abs(norm - min(raw_norm, limit)) < 1e-4 * raw_norm else "")
+            raise AssertionError(f"{call} returned the gradient norm {norm:.4g}, but the norm "
+                                 f"before clipping is {raw_norm:.4g}.{hint}")
+
+
+def _step_result(result, call: str) -> tuple[float, float]:
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise AssertionError(f"{call} should return (loss, norm), two floats, got "
+                             f"{type_name(result)}.")
+    values = []
+    for what, value in zip(("loss", "norm"), result):
+        if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise AssertionError(f"{call}: the {what} should be a float (.item()), got "
+                                 f"{type_name(value)}.")
+        values.append(float(value))
+    return values[0], values[1]
+
+
+def _diagnose_clipped_step(call, applied, raw, grads, norm, limit) -> None:
+    raw_norm = _global_norm(raw)
+    expected = [g * min(1.0, limit / raw_norm) for g in raw]
+    if _all_close(applied, expected):
+        return
+    if all(np.all(a == 0) for a in applied):
+        raise AssertionError(f"{call} did not change the parameters: call optimizer.step().")
+    if _all_close(applied, [g + 10.0 for g in raw]) or _all_close(
+            applied, [(g + 10.0) * min(1.0, limit / _global_norm([g + 10.0 for g in raw]))
+                      for g in raw]):
+        raise AssertionError("gradients from earlier steps accumulate: call "
+                             "optimizer.zero_grad() before loss.backward().")
+    if _all_close(applied, raw):
+        if all(g is not None for g in grads) and _all_close(grads, expected):
+            raise AssertionError(f"clipping after optimizer.step() is too late: the step used "
+                                 f"the raw gradient (norm {raw_norm:.3g}); {_STEP_FIX}.")
+        if abs(norm) < 1e-12 or abs(norm - _global_norm([np.full_like(g, 10.0) for g in raw])) \
+                < 1e-6 * raw_norm:
+            raise AssertionError("clip_grad_norm_ ran before loss.backward(), when there was "
+                                 f"no new gradient to clip; {_STEP_FIX}.")
+        raise AssertionError(f"not clipping gradients in a long SimpleRNN: the step applied "
+                             f"the raw gradient, norm {raw_norm:.3g} > {limit:g}; {_STEP_FIX}.")
+    if _all_close(applied, [np.clip(g, -limit, limit) for g in raw]):
+        raise AssertionError("clip_grad_value_ clips every value on its own, which turns the "
+                             "gradient's direction: use clip_grad_norm_, which scales it whole.")
+    if _all_close(applied, [g * min(1.0, limit / _global_norm([g])) for g in raw]):
+        raise AssertionError("each parameter's gradient was clipped on its own: clip them all "
+                             "together, clip_grad_norm_(model.parameters(), max_norm).")
+    if raw_norm <= limit:
+        raise AssertionError(f"{call} changed a gradient of norm {raw_norm:.3g}, below the "
+                             f"limit {limit:g}: clipping must leave it unchanged.")
+    raise AssertionError(f"{call} applied a gradient of norm {_global_norm(applied):.3g}; "
+                         f"expected the raw gradient scaled to norm {limit:g}: {_STEP_FIX}.")

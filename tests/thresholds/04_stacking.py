@@ -17,59 +17,28 @@ both tracks; the test cell's comment states the worst seed and the margin.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
-import os
-import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("MPLBACKEND", "agg")
+import shared
+from shared import nbs
 
-from helpers.course import notebooks as nbs  # noqa: E402
-
-CHAPTER = REPO / "source" / "04_stacking"
-TRACKS = ("keras", "pytorch")
-
-
-def _code(source: str) -> str:
-    """Cell source without IPython magics."""
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%"))
-
-
-def _hidden_tests(source: str) -> str:
-    return "\n".join(nbs.region_lines(source, nbs.BEGIN_HIDDEN, nbs.END_HIDDEN))
+CHAPTER = shared.chapter("04_stacking")
 
 
 def load_track(track: str) -> tuple[dict, str]:
     """The notebook's namespace after its set-up, data and answer cells; the hidden test code."""
     nb = nbs.read(CHAPTER / f"{track}.ipynb")
-    code = [cell for cell in nb.cells if cell.cell_type == "code"]
     by_id = nbs.cells_by_grade_id(nb)
-    data_cell = next(cell for cell in code if "x_tags, y_tags = negation_tagging(" in cell.source)
+    data_cell = shared.code_cell(nb, "x_tags, y_tags = negation_tagging(", f"{track}.ipynb")
     namespace: dict = {"__name__": f"chapter04_{track}"}
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(_code(code[0].source), namespace)      # imports and set_seed(0)
-        exec(_code(data_cell.source), namespace)
+        exec(shared.setup_code(nb), namespace)
+        exec(shared.code(data_cell.source), namespace)
         for grade_id in ("tagger_answer", "train_answer"):
             exec(nbs.solution_source(by_id[grade_id]), namespace)
-    return namespace, _hidden_tests(by_id["trained_tests"].source)
-
-
-def predict(namespace: dict, track: str, ids):
-    """Predicted tags (n, time) of the namespace's tagger for NumPy ids."""
-    tagger = namespace["tagger"]
-    if track == "keras":
-        keras = namespace["keras"]
-        return keras.ops.convert_to_numpy(tagger(ids, training=False)).argmax(axis=-1)
-    torch = namespace["torch"]
-    tagger.eval()
-    with torch.no_grad():
-        return tagger(torch.from_numpy(ids)).numpy().argmax(axis=-1)
+    return namespace, shared.hidden_tests(by_id["trained_tests"])
 
 
 def measure(track: str, seeds: int) -> list[float]:
@@ -83,13 +52,8 @@ def measure(track: str, seeds: int) -> list[float]:
         tagger = namespace["build_tagger"](len(namespace["TAGGING_WORDS"]), n_tags=2)
         namespace["train_tagger"](tagger, namespace["x_tags"], namespace["y_tags"])
         namespace["tagger"] = tagger
-        namespace.pop("_accuracy", None)
-        try:
-            exec(hidden, namespace)
-        except AssertionError:
-            pass                                    # below the current threshold: still measured
-        hidden_accuracy = namespace["_accuracy"]
-        visible_accuracy = float((predict(namespace, track, visible_ids) == visible_tags).mean())
+        hidden_accuracy = shared.run_hidden(namespace, hidden, "_accuracy")
+        visible_accuracy = float((shared.predict_tags(namespace, track, tagger, visible_ids) == visible_tags).mean())
         results.append(hidden_accuracy)
         print(f"{track:7} seed {seed}: hidden-test accuracy {hidden_accuracy:.4f}  "
               f"visible check {visible_accuracy:.4f}  ({time.time() - start:.1f} s)", flush=True)
@@ -99,17 +63,8 @@ def measure(track: str, seeds: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tracks", nargs="*", help="keras and/or pytorch (default: both)")
-    parser.add_argument("--seeds", type=int, default=10)
-    args = parser.parse_args()
-    unknown = sorted(set(args.tracks) - set(TRACKS))
-    if unknown:
-        parser.error(f"unknown track {', '.join(unknown)}: choose from {', '.join(TRACKS)}")
-    worst = {track: min(measure(track, args.seeds)) for track in args.tracks or TRACKS}
-    print("worst over both tracks:" if len(worst) > 1 else "worst:",
-          ", ".join(f"{track} {value:.4f}" for track, value in worst.items()),
-          f"-> {min(worst.values()):.4f}")
+    results = shared.run(__doc__, measure)
+    shared.report_worst({track: min(values) for track, values in results.items()})
 
 
 if __name__ == "__main__":

@@ -1,0 +1,106 @@
+"""What the threshold scripts of chapters 04-07 share: reading a source notebook's
+code, running its hidden test on a trained model, and the command line.
+
+Each script runs the solution code of ``source/<chapter>/<track>.ipynb`` itself,
+trains once per seed exactly as the notebook does, and measures the model with
+the hidden part of the graded test cell (which makes its own fresh data). The
+threshold written in that cell must sit on the safe side of the worst seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("MPLBACKEND", "agg")
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+from helpers.course import notebooks as nbs  # noqa: E402
+
+TRACKS = ("keras", "pytorch")
+
+
+def chapter(name: str) -> Path:
+    return REPO / "source" / name
+
+
+def code(source: str) -> str:
+    """Cell source without IPython magics."""
+    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%"))
+
+
+def hidden_tests(cell) -> str:
+    """The hidden part of a test cell."""
+    return "\n".join(nbs.region_lines(cell.source, nbs.BEGIN_HIDDEN, nbs.END_HIDDEN))
+
+
+def setup_code(nb) -> str:
+    """The code of the notebook's first code cell: its imports and ``set_seed(0)``."""
+    return code(next(cell for cell in nb.cells if cell.cell_type == "code").source)
+
+
+def code_cell(nb, mark: str, where: str):
+    """The one code cell of ``nb`` that contains ``mark``."""
+    found = [cell for cell in nb.cells if cell.cell_type == "code" and mark in cell.source]
+    if len(found) != 1:
+        raise RuntimeError(f"{where}: expected one code cell containing {mark!r}, found {len(found)}")
+    return found[0]
+
+
+def seeded(source: str, name: str = "SEED") -> str:
+    """A cell's code with its one ``set_seed(0)`` replaced by ``set_seed(<name>)``."""
+    if source.count("set_seed(0)") != 1:
+        raise RuntimeError("expected exactly one set_seed(0) in the cell:\n" + source)
+    return code(source).replace("set_seed(0)", f"set_seed({name})")
+
+
+def run_hidden(namespace: dict, hidden: str, result: str):
+    """Run the hidden test code in ``namespace`` and return the variable ``result`` it
+    computed, also when the model misses the current threshold (it is still measured)."""
+    namespace.pop(result, None)
+    try:
+        exec(hidden, namespace)
+    except AssertionError:
+        pass
+    if result not in namespace:
+        raise RuntimeError(f"the hidden test did not compute {result}: has the cell changed?")
+    return namespace[result]
+
+
+def run(description: str, measure: Callable[[str, int], object]) -> dict[str, object]:
+    """Parse ``[keras] [pytorch] [--seeds N]`` and return {track: measure(track, seeds)}."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("tracks", nargs="*", help="keras and/or pytorch (default: both)")
+    parser.add_argument("--seeds", type=int, default=10)
+    args = parser.parse_args()
+    unknown = sorted(set(args.tracks) - set(TRACKS))
+    if unknown:
+        parser.error(f"unknown track {', '.join(unknown)}: choose from {', '.join(TRACKS)}")
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}")
+    return {track: measure(track, args.seeds) for track in args.tracks or TRACKS}
+
+
+def predict_tags(namespace: dict, track: str, model, ids):
+    """Predicted tags (n, time) of a per-step tagger of the notebook for NumPy ids."""
+    if track == "keras":
+        keras = namespace["keras"]
+        return keras.ops.convert_to_numpy(model(ids, training=False)).argmax(axis=-1)
+    torch = namespace["torch"]
+    model.eval()
+    with torch.no_grad():
+        return model(torch.from_numpy(ids)).numpy().argmax(axis=-1)
+
+
+def report_worst(worst: dict[str, float], unit: str = "", higher_is_worse: bool = False) -> None:
+    """One line with each track's worst seed and the worst over all tracks."""
+    overall = max(worst.values()) if higher_is_worse else min(worst.values())
+    print("worst over both tracks:" if len(worst) > 1 else "worst:",
+          ", ".join(f"{track} {value:.4f}{unit}" for track, value in worst.items()),
+          f"-> {overall:.4f}{unit}")
