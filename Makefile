@@ -8,15 +8,20 @@ STAMP  := $(VENV)/.installed
 KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 # nbgrader shells out to alembic: the venv's bin must come first on PATH.
 RUN    := PATH="$(BIN):$$PATH" TF_CPP_MIN_LOG_LEVEL=3
+# make test runs on this many pytest-xdist workers; loadscope keeps each module (and each
+# notebook nbval checks) on one worker, so a module's fixtures and a notebook's cells stay together
+TEST_WORKERS ?= 2
 
-.PHONY: install demo lab build test stress bench clean-submissions help
+.PHONY: install demo lab build test stress bench grade clean-submissions help
 help:
 	@echo "make demo   build, grade three students, print their scores"
 	@echo "make lab    open JupyterLab on your own copy of the chapters (work/)"
 	@echo "make test   everything CI checks"
 	@echo "make stress grade the Keras solutions 5 times with the other core busy (CI runs it)"
 	@echo "make build  regenerate chapters/ and solutions/ from source/"
-	@echo "make bench  time every notebook and its autograde"
+	@echo "make bench  time every notebook, its autograde and a class graded in parallel"
+	@echo "make grade ASSIGNMENT=01_sequential_data [JOBS=N] [SCHEDULER=tcp://host:8786] [DB=url]"
+	@echo "            grade every submission in submitted/ into the course gradebook"
 
 install: $(STAMP) $(KERNEL_CONFIG)
 
@@ -40,13 +45,19 @@ build: install
 	$(RUN) $(BIN)/python -m helpers.course build
 
 test: install
-	$(RUN) $(BIN)/python -m pytest tests solutions --nbval-lax --cov=helpers --cov-report=term
+	$(RUN) $(BIN)/python -m pytest tests solutions --nbval-lax --cov=helpers --cov-report=term \
+		-n $(TEST_WORKERS) --dist loadscope --durations=15
 
 stress: install
 	$(RUN) $(BIN)/python -m helpers.course stress
 
 bench: install
 	$(RUN) $(BIN)/python -m helpers.course bench --readme
+
+grade: install
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=01_sequential_data [JOBS=N] [SCHEDULER=tcp://host:8786] [DB=url]"; exit 2; }
+	$(RUN) $(BIN)/python -m helpers.course grade $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(DB),--db $(DB))
 
 clean-submissions: install
 	$(RUN) $(BIN)/python -m helpers.course clean submitted

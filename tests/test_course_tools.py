@@ -186,14 +186,13 @@ def test_rounds_leave_one_mistaken_cell_correct(tmp_path):
         assert len(cells) == len(set(cells)) and len(cells) <= 2, cells
 
 
-def test_only_keeps_one_assignment_and_jobs_must_be_positive(tmp_path):
-    from helpers.course.grading import grade, only
+def test_jobs_must_be_positive(tmp_path):
+    from helpers.course.grading import grade
 
-    a, b = nbs.NotebookRef("01_a", "keras"), nbs.NotebookRef("02_b", "keras")
-    subs = {"perfect": {a: "nb-a", b: "nb-b"}, "blank": {a: "blank-a"}}
-    assert only(subs, "01_a") == {"perfect": {a: "nb-a"}, "blank": {a: "blank-a"}}
-    with pytest.raises(ValueError, match="jobs"):
-        grade(tmp_path, subs, jobs=0)
+    a = nbs.NotebookRef("01_a", "keras")
+    for jobs in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="jobs"):
+            grade(tmp_path, {"perfect": {a: "nb-a"}}, jobs=jobs)
 
 
 def test_command_line(tmp_path, capsys):
@@ -220,3 +219,14 @@ def test_leaked_lines_ignore_lines_also_public():
     assert nbs.leaked_lines(source, release) == set()
     release.cells[2].source += "\nassert value == 6, 'hidden'\nresult = x + 1"
     assert nbs.leaked_lines(source, release) == {"assert value == 6, 'hidden'", "result = x + 1"}
+
+
+def test_bench_class_table():
+    measured = {"assignment": "02_b", "size": 20, "jobs": 2, "serial": 400.0, "parallel": 200.0,
+                "speedup": 2.0, "faults": []}
+    text = bench.class_table(measured, {"02_b/keras": 10.0}, {"02_b/keras": 12.5}, 20.0)
+    assert "| class of 20 submissions of 02_b | graded in | per submission |" in text
+    assert "| plain serial `nbgrader autograde` + `generate_feedback` | 400 s | 20.0 s |" in text
+    assert "| **speed-up** | **2.00x** (goal >= 1.8x) | |" in text
+    assert "| 02_b/keras | 10.0 s | 12.5 s | +2.5 s | 1.25 | yes |" in text
+    assert "Slowest solution cell: 20.0 s" in text

@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers.course {setup,build,demo,bench,stress,workspace,preview,clean}``."""
+"""Command line: ``python -m helpers.course {setup,build,demo,grade,bench,stress,workspace,preview,clean}``."""
 
 from __future__ import annotations
 
@@ -18,13 +18,31 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("only", nargs="*", help="assignments to rebuild (default: all)")
     demo = commands.add_parser("demo", help="grade three students in a throwaway course")
     demo.add_argument("--course", type=Path, default=REPO / "demo-course")
+    grade = commands.add_parser("grade", help="grade every submission of an assignment into the gradebook")
+    grade.add_argument("assignment", help="e.g. 01_sequential_data")
+    grade.add_argument("--course", type=Path, default=REPO,
+                       help="the nbgrader course folder (default: this repository)")
+    grade.add_argument("--submitted", type=Path, default=None,
+                       help="submissions as <student>/<assignment>/*.ipynb (default: COURSE/submitted)")
+    grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
+    grade.add_argument("--scheduler", default=None,
+                       help="a Dask scheduler address, e.g. tcp://host:8786, to grade on its workers")
+    grade.add_argument("--db", default=None,
+                       help="gradebook URL (default: RNN_COURSE_DB or COURSE/gradebook.db), "
+                            "e.g. postgresql+psycopg://user@host/db")
+    grade.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
+    grade.add_argument("--notebook-timeout", type=int, default=None, help="seconds per notebook")
+    grade.add_argument("--memory-cap", type=float, default=None, help="GiB per kernel")
+    grade.add_argument("--process-cap", type=int, default=None, help="processes + threads per kernel")
     bench = commands.add_parser("bench", help="time every solution notebook and its autograde")
     bench.add_argument("--repeats", type=int, default=3)
     bench.add_argument("--readme", action="store_true", help="write the table into README.md")
+    bench.add_argument("--class-size", type=int, default=20, help="submissions in the class measurement")
     stress = commands.add_parser("stress", help="grade the solutions repeatedly with the other cores busy")
     stress.add_argument("--rounds", type=int, default=5)
     stress.add_argument("--track", default="keras", help="keras, pytorch or all (default: keras)")
     stress.add_argument("--busy", type=int, default=None, help="cores to keep busy (default: all but one)")
+    stress.add_argument("only", nargs="*", help="assignments to grade (default: all)")
     workspace = commands.add_parser("workspace", help="copy new chapters into your work folder")
     workspace.add_argument("--folder", type=Path, default=REPO / "work")
     preview = commands.add_parser("preview", help="build and grade one chapter in a scratch folder")
@@ -43,13 +61,20 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "demo":
         from helpers.course.demo import run_demo
         run_demo(args.course)
+    elif args.command == "grade":
+        from helpers.course.classroom import limits_from, run_grade
+        limits = limits_from(args.jobs, args.scheduler, args.cell_timeout, args.notebook_timeout,
+                             args.memory_cap, args.process_cap)
+        run = run_grade(args.assignment, args.course, args.submitted, args.jobs, args.scheduler,
+                        args.db, limits)
+        return 1 if any(f.kind == "grading error" for f in run.faults) else 0
     elif args.command == "bench":
         from helpers.course.bench import run_bench
-        run_bench(args.repeats, write_readme=args.readme)
+        run_bench(args.repeats, write_readme=args.readme, class_size=args.class_size)
     elif args.command == "stress":
         from helpers.course.stress import run_stress
         track = None if args.track == "all" else args.track
-        return 1 if run_stress(args.rounds, track, args.busy) else 0
+        return 1 if run_stress(args.rounds, track, args.busy, only=args.only) else 0
     elif args.command == "workspace":
         from helpers.course.workspace import sync_workspace
         sync_workspace(REPO / "chapters", args.folder)

@@ -1,4 +1,11 @@
-"""``make bench``: time each solution notebook and its autograde (COURSE_DESIGN.md section 6)."""
+"""``make bench``: time each solution notebook and its autograde (COURSE_DESIGN.md section 6).
+
+Then the class measurement: a class of CLASS_SIZE submissions of one assignment
+graded with plain serial ``nbgrader autograde`` + ``generate_feedback`` and with
+``grade --jobs 2`` in the same run (the speed-up, goal >= 1.8x on 2 cores); the
+time one grading task takes per notebook over a plain execution of it; and the
+slowest solution cell, the basis of the per-cell timeout (helpers/course/caps.py).
+"""
 
 from __future__ import annotations
 
@@ -11,21 +18,100 @@ import time
 from pathlib import Path
 
 from helpers.course import notebooks as nbs
-from helpers.course.execute import execute
+from helpers.course import caps
+from helpers.course.execute import cell_seconds, execute
 from helpers.course.grading import submit
 from helpers.course.nbgrader_runner import REPO, make_course, nbgrader
 
 NOTEBOOK_BUDGET_S = 30.0
 COURSE_BUDGET_S = 6 * 60.0
 AUTOGRADE_RATIO_BUDGET = 1.5
+CLASS_SIZE = 20
+SPEEDUP_GOAL = 1.8
 README_BLOCK = re.compile(r"(<!-- bench:begin -->\n).*?(<!-- bench:end -->)", re.S)
 
 
-def time_execution(ref: nbs.NotebookRef, solutions_dir: Path, repeats: int) -> float:
-    """Median seconds to execute the solution notebook in a fresh kernel."""
+def time_execution(ref: nbs.NotebookRef, solutions_dir: Path, repeats: int) -> tuple[float, float]:
+    """(median seconds to execute the solution notebook in a fresh kernel, its slowest cell)."""
     path = ref.path(solutions_dir)
-    runs = [execute(nbs.clear_outputs(nbs.read(path)), path.parent) for _ in range(repeats)]
-    return statistics.median(runs)
+    runs, slowest = [], 0.0
+    for _ in range(repeats):
+        nb = nbs.clear_outputs(nbs.read(path))
+        runs.append(execute(nb, path.parent, record_timing=True))
+        slowest = max([slowest, *cell_seconds(nb)])
+    return statistics.median(runs), slowest
+
+
+def time_task(ref: nbs.NotebookRef, solutions_dir: Path) -> float:
+    """Seconds one grading task (helpers.course.task, in a warm worker) takes for the notebook alone:
+    nbgrader autograde and generate_feedback in a scratch course, under the kernel caps."""
+    from helpers.course.task import Task, grade_task, read_folder
+
+    limits = caps.Limits(threads=os.cpu_count() or 1)  # one kernel at a time, as execute() runs
+    source = read_folder(REPO / "source" / ref.assignment)
+    task = Task(ref.assignment, "perfect", {ref.name: ref.path(solutions_dir).read_bytes()},
+                source, limits=limits)
+    grade_task(Task(ref.assignment, "warm-up", {}, source))  # the worker's scratch template
+    result = grade_task(task)
+    lost = [g for g, (s, m, _) in result.scores.get(ref.name, {}).items() if s is not None and s < m]
+    print(f"{ref}: one grading task {result.seconds:.1f} s, kernel peak memory "
+          f"{result.peak_memory.get(ref.name, 0) / caps.GIB:.2f} GiB"
+          + (f", LOST POINTS under the caps in {lost}" if lost else "")
+          + (f", faults {[str(f) for f in result.faults]}" if result.faults else ""), flush=True)
+    return result.seconds
+
+
+def time_class(assignment: str, solutions_dir: Path, workdir: Path, size: int = CLASS_SIZE,
+               jobs: int = 2, log=print) -> dict:
+    """Seconds to grade ``size`` perfect submissions: plain serial nbgrader vs ``grade --jobs``."""
+    from helpers.course.classroom import grade_assignments
+
+    refs = [r for r in nbs.find_notebooks(REPO / "source") if r.assignment == assignment]
+    if not all(r.path(solutions_dir).exists() for r in refs):
+        raise ValueError(f"assignment {assignment!r} has no built solutions: run make build")
+    students = {f"student-{k:02d}": {r: nbs.read(r.path(solutions_dir)) for r in refs}
+                for k in range(1, size + 1)}
+    plain = make_course(workdir / "plain")
+    nbgrader(plain, "generate_assignment", assignment, "--force")
+    submit(plain, students)
+    log(f"class of {size} x {assignment}: plain serial nbgrader autograde + generate_feedback ...")
+    start = time.perf_counter()
+    nbgrader(plain, "autograde", assignment, "--force", strict=False)
+    nbgrader(plain, "generate_feedback", assignment, "--force", strict=False)
+    serial = time.perf_counter() - start
+    parallel_course = make_course(workdir / "parallel")
+    submit(parallel_course, students)
+    log(f"class of {size} x {assignment}: grade --jobs {jobs} ...")
+    start = time.perf_counter()
+    runs = grade_assignments([assignment], parallel_course, jobs=jobs, progress=True, log=log)
+    parallel = time.perf_counter() - start
+    lost = [str(f) for f in runs[assignment].faults]
+    return {"assignment": assignment, "size": size, "jobs": jobs, "serial": serial,
+            "parallel": parallel, "speedup": serial / parallel, "faults": lost}
+
+
+def class_table(measured: dict, executions: dict, tasks: dict, slowest_cell: float) -> str:
+    """The class measurement, the per-notebook overhead of grading, and the timeout's basis."""
+    m = measured
+    lines = [f"| class of {m['size']} submissions of {m['assignment']} | graded in | per submission |",
+             "|---|---:|---:|",
+             f"| plain serial `nbgrader autograde` + `generate_feedback` | {m['serial']:.0f} s | "
+             f"{m['serial'] / m['size']:.1f} s |",
+             f"| `grade --jobs {m['jobs']}` | {m['parallel']:.0f} s | {m['parallel'] / m['size']:.1f} s |",
+             f"| **speed-up** | **{m['speedup']:.2f}x** (goal >= {SPEEDUP_GOAL}x) | |",
+             "",
+             "| notebook | executes in | one grading task | overhead | ratio | within budget |",
+             "|---|---:|---:|---:|---:|---|"]
+    for name, run in executions.items():
+        task = tasks[name]
+        lines.append(f"| {name} | {run:.1f} s | {task:.1f} s | {task - run:+.1f} s | {task / run:.2f} | "
+                     f"{'yes' if task <= AUTOGRADE_RATIO_BUDGET * run else '**no**'} |")
+    lines += ["", f"Slowest solution cell: {slowest_cell:.1f} s; the per-cell timeout is "
+                  f"{caps.CELL_TIMEOUT_S} s ({caps.CELL_TIMEOUT_S / slowest_cell:.1f}x it), the "
+                  f"notebook cap {caps.NOTEBOOK_TIMEOUT_S} s (helpers/course/caps.py)."]
+    if m["faults"]:
+        lines.append(f"Faults in the class run (a perfect class should have none): {m['faults']}")
+    return "\n".join(lines)
 
 
 def time_autograde(refs: list[nbs.NotebookRef], solutions_dir: Path, workdir: Path) -> dict:
@@ -71,18 +157,32 @@ def update_readme(text: str, readme: Path = REPO / "README.md") -> None:
 
 
 def run_bench(repeats: int = 3, write_readme: bool = False,
-              solutions_dir: Path = REPO / "solutions") -> str:
-    """Measure, print the table, and optionally write it into the README."""
+              solutions_dir: Path = REPO / "solutions", class_size: int = CLASS_SIZE) -> str:
+    """Measure, print the tables, and optionally write them into the README."""
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
-    refs = nbs.find_notebooks(REPO / "source")
-    executions = {}
-    for ref in refs:
-        executions[str(ref)] = time_execution(ref, solutions_dir, repeats)
-        print(f"{ref}: {executions[str(ref)]:.1f} s (median of {repeats})", flush=True)
+    if class_size < 1:
+        raise ValueError(f"class_size must be >= 1, got {class_size}")
+    refs = [ref for ref in nbs.find_notebooks(REPO / "source") if ref.path(solutions_dir).exists()]
+    skipped = sorted({str(r) for r in nbs.find_notebooks(REPO / "source")} - {str(r) for r in refs})
+    if skipped:
+        print(f"not built yet (no solution notebook), left out: {', '.join(skipped)}")
+    executions, slowest, tasks = {}, {}, {}
+    for ref in refs:  # each execution and its grading task back to back: the same machine load
+        executions[str(ref)], slowest[str(ref)] = time_execution(ref, solutions_dir, repeats)
+        print(f"{ref}: {executions[str(ref)]:.1f} s (median of {repeats}), slowest cell "
+              f"{slowest[str(ref)]:.1f} s", flush=True)
+        tasks[str(ref)] = time_task(ref, solutions_dir)
+    # the class: the assignment that executes fastest, so the measurement stays short
+    complete = [a for a in nbs.assignments(refs) if a not in {s.split("/")[0] for s in skipped}]
+    per_assignment = {a: sum(v for k, v in executions.items() if k.startswith(f"{a}/"))
+                      for a in complete}
     with tempfile.TemporaryDirectory(prefix="rnn-bench-") as tmp:
         autogrades = time_autograde(refs, solutions_dir, Path(tmp) / "course")
-    text = table(executions, autogrades)
+        measured = time_class(min(per_assignment, key=per_assignment.get), solutions_dir,
+                              Path(tmp) / "class", class_size)
+    text = table(executions, autogrades) + "\n\n" + class_table(measured, executions, tasks,
+                                                                 max(slowest.values()))
     print("\n" + text)
     if write_readme:
         update_readme(text)

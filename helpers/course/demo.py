@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from helpers.course import notebooks as nbs
@@ -37,7 +38,7 @@ def run_demo(course: Path = REPO / "demo-course") -> GradingRun:
     refs = nbs.find_notebooks(REPO / "source")
     everyone = standard_students(refs)
     students = {name: everyone[name] for name in DEMO_STUDENTS if name in everyone}
-    run = grade(course, students)
+    run = grade(course, students, jobs=os.cpu_count() or 1)  # the class grading of `grade`
     print("\nAutograded points per notebook (manually graded answers not included):\n")
     print(score_table(run, students, refs))
     print(f"\nfeedback HTML : {run.feedback_dir}/<student>/<assignment>/<notebook>.html")

@@ -14,17 +14,35 @@ from helpers.course.kernels import is_library_log_line
 TIMEOUT = 600  # seconds per cell, as in nbgrader_config.py
 
 
-def execute(nb: nbformat.NotebookNode, folder: Path, allow_errors: bool = False) -> float:
-    """Run ``nb`` in place with ``folder`` as working directory; return the seconds taken."""
+def execute(nb: nbformat.NotebookNode, folder: Path, allow_errors: bool = False,
+            record_timing: bool = False) -> float:
+    """Run ``nb`` in place with ``folder`` as working directory; return the seconds taken.
+
+    ``record_timing`` keeps nbclient's timestamps in each cell's metadata (see cell_seconds).
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bars in stored outputs
     client = NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3",
-                            allow_errors=allow_errors, record_timing=False,
+                            allow_errors=allow_errors, record_timing=record_timing,
                             coalesce_streams=True,
                             resources={"metadata": {"path": str(folder)}})
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
+
+
+def cell_seconds(nb: nbformat.NotebookNode) -> list[float]:
+    """Seconds each code cell of a notebook executed with ``record_timing`` took to run."""
+    from datetime import datetime
+
+    found = []
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            start, end = (datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                          for k in ("iopub.execute_input", "shell.execute_reply"))
+            found.append((end - start).total_seconds())
+    return found
 
 
 def drop_log_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -1,15 +1,15 @@
 """Autograde submissions in a throwaway nbgrader course and read the scores back.
 
-The invariant tests and ``make demo`` share this: students' notebooks go into
-``submitted/``, then ``nbgrader autograde``, ``generate_feedback`` and
-``export`` run as an instructor would run them.
+The invariant tests, ``preview`` and ``make demo`` share this: students'
+notebooks go into ``submitted/`` of a fresh course, then the class grading of
+``python -m helpers.course grade`` (nbgrader autograde and generate_feedback per
+student, one gradebook, ``grades.csv``) runs as an instructor would run it.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +17,8 @@ from nbgrader.api import Gradebook
 
 from helpers.course import notebooks as nbs
 from helpers.course import mistakes as mistakes_mod
-from helpers.course.nbgrader_runner import REPO, make_course, nbgrader
+from helpers.course.classroom import ClassRun, grade_assignments
+from helpers.course.nbgrader_runner import REPO, make_course
 
 Submissions = dict[str, dict[nbs.NotebookRef, object]]  # student -> notebook -> nb
 
@@ -37,13 +38,15 @@ class CellGrade:
 class GradingRun:
     """Everything one grading run produced.
 
-    ``courses`` maps each assignment to the course folder that graded it: the
-    one ``course`` normally, a folder per assignment when graded in parallel.
+    ``courses`` maps an assignment to the course folder that graded it when it
+    is not ``course`` (runs read back from older layouts); ``classes`` holds the
+    class run of each assignment, faults included.
     """
 
     course: Path
     grades: dict[tuple[str, str], dict[str, CellGrade]] = field(default_factory=dict)
     courses: dict[str, Path] = field(default_factory=dict)
+    classes: dict[str, ClassRun] = field(default_factory=dict)
 
     def course_of(self, ref: nbs.NotebookRef) -> Path:
         return self.courses.get(ref.assignment, self.course)
@@ -137,44 +140,21 @@ def read_grades(course: Path, submissions: Submissions, source_dir: Path) -> dic
     return grades
 
 
-def grade_in(course: Path, submissions: Submissions, source_dir: Path,
-             feedback: bool = True, log=print) -> dict:
-    """Autograde ``submissions`` in one fresh course folder; return the grades."""
-    course = make_course(course, source_dir)
-    refs = sorted({ref for notebooks in submissions.values() for ref in notebooks}, key=str)
-    for assignment in nbs.assignments(refs):
-        nbgrader(course, "generate_assignment", assignment, "--force")
-    submit(course, submissions)
-    for assignment in nbs.assignments(refs):
-        log(f"autograding {assignment} for {len(submissions)} students ...")
-        nbgrader(course, "autograde", assignment, "--force", strict=False)
-        if feedback:
-            nbgrader(course, "generate_feedback", assignment, "--force", strict=False)
-    nbgrader(course, "export", "--to", str(course / "grades.csv"))
-    return read_grades(course, submissions, source_dir)
-
-
-def only(submissions: Submissions, assignment: str) -> Submissions:
-    """The part of ``submissions`` that belongs to one assignment."""
-    return {student: {ref: nb for ref, nb in notebooks.items() if ref.assignment == assignment}
-            for student, notebooks in submissions.items()}
-
-
 def grade(course: Path, submissions: Submissions, source_dir: Path = REPO / "source",
           feedback: bool = True, jobs: int = 1, log=print) -> GradingRun:
     """Autograde ``submissions`` in a fresh course at ``course``.
 
-    With ``jobs`` > 1 each assignment gets its own course folder (and SQLite
-    gradebook) below ``course``, graded ``jobs`` at a time.
+    The class grading of ``python -m helpers.course grade`` underneath
+    (helpers.course.classroom): one task per student and assignment, ``jobs``
+    at a time, every result written into the course's one gradebook.
     """
-    if jobs < 1:
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
-    if jobs == 1:
-        return GradingRun(Path(course), grade_in(course, submissions, source_dir, feedback, log))
-    refs = {ref for notebooks in submissions.values() for ref in notebooks}
-    courses = {a: Path(course) / a for a in nbs.assignments(sorted(refs, key=str))}
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        parts = pool.map(lambda a: grade_in(courses[a], only(submissions, a), source_dir,
-                                            feedback, log), courses)
-        grades = {key: value for part in parts for key, value in part.items()}
-    return GradingRun(Path(course), grades, courses)
+    course = make_course(course, source_dir)
+    refs = sorted({ref for notebooks in submissions.values() for ref in notebooks}, key=str)
+    submit(course, submissions)
+    assignments = nbs.assignments(refs)
+    log(f"autograding {', '.join(assignments)} for {len(submissions)} students, {jobs} at a time ...")
+    classes = grade_assignments(assignments, course, jobs=jobs, feedback=feedback,
+                                progress=False, log=log)
+    return GradingRun(course, read_grades(course, submissions, source_dir), classes=classes)

@@ -16,6 +16,13 @@ class NbgraderError(RuntimeError):
     """An nbgrader command failed; the message holds its output."""
 
 
+def ensure_bin_on_path() -> None:
+    """Put this Python's bin first on PATH: nbgrader runs ``alembic`` for a new gradebook."""
+    bin_dir = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
 def environment() -> dict[str, str]:
     """The environment for nbgrader: this Python's bin first (nbgrader calls alembic)."""
     env = dict(os.environ)

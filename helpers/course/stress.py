@@ -40,12 +40,18 @@ def busy_cores(count: int):
             spinner.wait()
 
 
-def chosen_notebooks(track: str | None, source_dir: Path = REPO / "source") -> list[nbs.NotebookRef]:
+def chosen_notebooks(track: str | None, only: list[str] | None = None,
+                     source_dir: Path = REPO / "source") -> list[nbs.NotebookRef]:
+    """The notebooks of ``track`` (all tracks when None), of the ``only`` assignments if given."""
     refs = nbs.find_notebooks(source_dir)
     names = sorted({ref.name for ref in refs})
     if track is not None and track not in names:
         raise ValueError(f"track must be one of {names} or None, got {track!r}")
-    return [ref for ref in refs if track is None or ref.name == track]
+    unknown = sorted(set(only or []) - set(nbs.assignments(refs)))
+    if unknown:
+        raise ValueError(f"only names assignments that source/ lacks: {unknown}")
+    return [ref for ref in refs if (track is None or ref.name == track)
+            and (not only or ref.assignment in only)]
 
 
 def stderr_in(cell) -> str:
@@ -84,12 +90,13 @@ def validate_problems(refs, solutions_dir: Path) -> list[str]:
 
 
 def run_stress(rounds: int = 5, track: str | None = "keras", busy: int | None = None,
-               solutions_dir: Path = REPO / "solutions", log=print) -> list[str]:
+               solutions_dir: Path = REPO / "solutions", only: list[str] | None = None,
+               log=print) -> list[str]:
     """Grade and validate under load; return the problems found (none means it held)."""
     if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
         raise ValueError(f"rounds must be an int >= 1, got {rounds!r}")
     busy = (os.cpu_count() or 2) - 1 if busy is None else busy
-    refs = chosen_notebooks(track)
+    refs = chosen_notebooks(track, only)
     students = [f"round-{k}" for k in range(1, rounds + 1)]
     submissions = {s: {ref: nbs.read(ref.path(solutions_dir)) for ref in refs} for s in students}
     start = time.perf_counter()
