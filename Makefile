@@ -20,7 +20,7 @@ help:
 	@echo "make stress grade the Keras solutions 5 times with the other core busy (CI runs it)"
 	@echo "make build  regenerate chapters/ and solutions/ from source/"
 	@echo "make bench  time every notebook, its autograde and a class graded in parallel"
-	@echo "make grade ASSIGNMENT=01_sequential_data [JOBS=N] [SCHEDULER=tcp://host:8786] [DB=url]"
+	@echo "make grade ASSIGNMENT=01_sequential_data [JOBS=N] [SCHEDULER=tcp://host:8786] [DB=url] [NO_SANDBOX=1]"
 	@echo "            grade every submission in submitted/ into the course gradebook"
 
 install: $(STAMP) $(KERNEL_CONFIG)
@@ -55,9 +55,9 @@ bench: install
 	$(RUN) $(BIN)/python -m helpers.course bench --readme
 
 grade: install
-	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=01_sequential_data [JOBS=N] [SCHEDULER=tcp://host:8786] [DB=url]"; exit 2; }
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=01_sequential_data [JOBS=N] [SCHEDULER=tcp://host:8786] [DB=url] [NO_SANDBOX=1]"; exit 2; }
 	$(RUN) $(BIN)/python -m helpers.course grade $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS)) \
-		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(DB),--db $(DB))
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(DB),--db $(DB)) $(if $(NO_SANDBOX),--no-sandbox)
 
 clean-submissions: install
 	$(RUN) $(BIN)/python -m helpers.course clean submitted

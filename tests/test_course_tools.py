@@ -230,3 +230,12 @@ def test_bench_class_table():
     assert "| **speed-up** | **2.00x** (goal >= 1.8x) | |" in text
     assert "| 02_b/keras | 10.0 s | 12.5 s | +2.5 s | 1.25 | yes |" in text
     assert "Slowest solution cell: 20.0 s" in text
+
+
+def test_bench_class_table_states_the_sandbox_cost():
+    measured = {"assignment": "02_b", "size": 20, "jobs": 2, "serial": 400.0, "parallel": 200.0,
+                "speedup": 2.0, "faults": []}
+    cost = {"notebook": "02_b/torch", "sandboxed": 10.4, "open": 10.0, "cost": 0.4}
+    text = bench.class_table(measured, {"02_b/keras": 10.0}, {"02_b/keras": 12.5}, 20.0, cost)
+    assert ("The sandbox costs +0.40 s per notebook (goal: under 1 s): one grading task of "
+            "02_b/torch took 10.4 s sandboxed and 10.0 s without it") in text

@@ -3,8 +3,9 @@
 Then the class measurement: a class of CLASS_SIZE submissions of one assignment
 graded with plain serial ``nbgrader autograde`` + ``generate_feedback`` and with
 ``grade --jobs 2`` in the same run (the speed-up, goal >= 1.8x on 2 cores); the
-time one grading task takes per notebook over a plain execution of it; and the
-slowest solution cell, the basis of the per-cell timeout (helpers/course/caps.py).
+time one grading task takes per notebook over a plain execution of it; what the
+sandbox adds to a grading task; and the slowest solution cell, the basis of the
+per-cell timeout (helpers/course/caps.py).
 """
 
 from __future__ import annotations
@@ -61,6 +62,27 @@ def time_task(ref: nbs.NotebookRef, solutions_dir: Path) -> float:
     return result.seconds
 
 
+def time_sandbox_cost(ref: nbs.NotebookRef, solutions_dir: Path, pairs: int = 3) -> dict:
+    """Seconds the sandbox adds to one grading task of ``ref``: tasks with and without it,
+    alternated, ``pairs`` times; the median difference."""
+    from helpers.course.task import Task, grade_task, read_folder
+
+    source = read_folder(REPO / "source" / ref.assignment)
+    notebook = {ref.name: ref.path(solutions_dir).read_bytes()}
+    grade_task(Task(ref.assignment, "warm-up", {}, source))
+    seconds = {True: [], False: []}
+    for _ in range(pairs):
+        for sandboxed in (True, False):
+            limits = caps.Limits(threads=os.cpu_count() or 1, sandbox=sandboxed)
+            result = grade_task(Task(ref.assignment, "perfect", notebook, source, limits=limits))
+            if result.faults:
+                raise RuntimeError(f"{ref} (sandbox={sandboxed}): {[str(f) for f in result.faults]}")
+            seconds[sandboxed].append(result.seconds)
+    differences = [a - b for a, b in zip(seconds[True], seconds[False])]
+    return {"notebook": str(ref), "sandboxed": statistics.median(seconds[True]),
+            "open": statistics.median(seconds[False]), "cost": statistics.median(differences)}
+
+
 def time_class(assignment: str, solutions_dir: Path, workdir: Path, size: int = CLASS_SIZE,
                jobs: int = 2, log=print) -> dict:
     """Seconds to grade ``size`` perfect submissions: plain serial nbgrader vs ``grade --jobs``."""
@@ -90,8 +112,10 @@ def time_class(assignment: str, solutions_dir: Path, workdir: Path, size: int = 
             "parallel": parallel, "speedup": serial / parallel, "faults": lost}
 
 
-def class_table(measured: dict, executions: dict, tasks: dict, slowest_cell: float) -> str:
-    """The class measurement, the per-notebook overhead of grading, and the timeout's basis."""
+def class_table(measured: dict, executions: dict, tasks: dict, slowest_cell: float,
+                sandbox_cost: dict | None = None) -> str:
+    """The class measurement, the per-notebook overhead of grading, the sandbox's cost,
+    and the timeout's basis."""
     m = measured
     lines = [f"| class of {m['size']} submissions of {m['assignment']} | graded in | per submission |",
              "|---|---:|---:|",
@@ -106,6 +130,11 @@ def class_table(measured: dict, executions: dict, tasks: dict, slowest_cell: flo
         task = tasks[name]
         lines.append(f"| {name} | {run:.1f} s | {task:.1f} s | {task - run:+.1f} s | {task / run:.2f} | "
                      f"{'yes' if task <= AUTOGRADE_RATIO_BUDGET * run else '**no**'} |")
+    if sandbox_cost:
+        c = sandbox_cost
+        lines += ["", f"The sandbox costs {c['cost']:+.2f} s per notebook (goal: under 1 s): one "
+                      f"grading task of {c['notebook']} took {c['sandboxed']:.1f} s sandboxed and "
+                      f"{c['open']:.1f} s without it (medians of 3 alternated pairs)."]
     lines += ["", f"Slowest solution cell: {slowest_cell:.1f} s; the per-cell timeout is "
                   f"{caps.CELL_TIMEOUT_S} s ({caps.CELL_TIMEOUT_S / slowest_cell:.1f}x it), the "
                   f"notebook cap {caps.NOTEBOOK_TIMEOUT_S} s (helpers/course/caps.py)."]
@@ -181,8 +210,11 @@ def run_bench(repeats: int = 3, write_readme: bool = False,
         autogrades = time_autograde(refs, solutions_dir, Path(tmp) / "course")
         measured = time_class(min(per_assignment, key=per_assignment.get), solutions_dir,
                               Path(tmp) / "class", class_size)
+    fastest = min(refs, key=lambda r: executions[str(r)])
+    cost = time_sandbox_cost(fastest, solutions_dir)
+    print(f"sandbox: {cost['cost']:+.2f} s per notebook ({fastest})", flush=True)
     text = table(executions, autogrades) + "\n\n" + class_table(measured, executions, tasks,
-                                                                 max(slowest.values()))
+                                                                 max(slowest.values()), cost)
     print("\n" + text)
     if write_readme:
         update_readme(text)

@@ -16,6 +16,9 @@ starts inside caps, so one student's code cannot hurt the class being graded:
   environment, so N kernels graded at once on N cores do not fight.
 - **time**: the per-cell timeout and the per-notebook wall-clock cap are
   enforced by :class:`helpers.course.guarded.GuardedExecute`.
+- **the sandbox** (:mod:`helpers.course.sandbox`, on by default): the kernel runs
+  in bubblewrap namespaces with no network and no view of the course, talking to
+  nbgrader over Unix sockets; the cgroups above hold everything inside it.
 
 Every process left in a kernel's cgroups is killed when the kernel shuts down,
 and the cgroups are removed.
@@ -26,15 +29,19 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import shutil
 import signal
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
+
+from helpers.course import sandbox as sandboxes
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_PREFIX = "rnn-kernel-"
@@ -73,12 +80,15 @@ class Limits:
     memory_bytes: int = MEMORY_CAP_BYTES
     processes: int = PROCESS_CAP
     threads: int = 1
+    sandbox: bool = True   # helpers.course.sandbox; off only when asked for (--no-sandbox)
 
     def __post_init__(self):
         for name in ("cell_timeout", "notebook_timeout", "memory_bytes", "processes", "threads"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        if not isinstance(self.sandbox, bool):
+            raise ValueError(f"sandbox must be True or False, got {self.sandbox!r}")
         if self.notebook_timeout < self.cell_timeout:
             raise ValueError(f"notebook_timeout ({self.notebook_timeout} s) must be >= "
                              f"cell_timeout ({self.cell_timeout} s)")
@@ -90,7 +100,9 @@ class Limits:
         memory, processes = mechanisms()
         return (f"cell timeout {self.cell_timeout} s, notebook cap {self.notebook_timeout} s, "
                 f"memory {self.memory_bytes / GIB:.1f} GiB ({memory}), "
-                f"{self.processes} processes/threads ({processes}), {self.threads} thread(s) per library")
+                f"{self.processes} processes/threads ({processes}), {self.threads} thread(s) per library, "
+                + ("sandboxed (bubblewrap: no network, no view of the course)" if self.sandbox
+                   else "NOT SANDBOXED"))
 
 
 def threads_for(jobs: int, cores: int | None = None) -> int:
@@ -242,9 +254,16 @@ def remove_stale_cgroups() -> list[Path]:
 
 # --- starting a kernel inside the caps -----------------------------------------
 
-def launch_command(cmd: list[str], cgroups: KernelCgroups, limits: Limits) -> list[str]:
-    """``cmd`` wrapped so that it runs inside ``cgroups`` (or under rlimits)."""
+def launch_command(cmd: list[str], cgroups: KernelCgroups, limits: Limits,
+                   ignore_interrupt: bool = False) -> list[str]:
+    """``cmd`` wrapped so that it runs inside ``cgroups`` (or under rlimits).
+
+    ``ignore_interrupt``: ``cmd`` (the sandbox) ignores SIGINT, so that jupyter_client's
+    interrupt, sent to the whole process group, reaches the kernel inside and leaves
+    bwrap running."""
     wrapper = [sys.executable, "-m", "helpers.course.caps"]
+    if ignore_interrupt:
+        wrapper += ["--ignore-sigint", "1"]
     for folder in cgroups.folders.values():
         wrapper += ["--cgroup", str(folder)]
     if "memory" not in cgroups.folders:
@@ -267,6 +286,8 @@ def enter_and_exec(argv: list[str]) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (int(value), int(value)))
         elif flag == "--rlimit-nproc":
             resource.setrlimit(resource.RLIMIT_NPROC, (int(value), int(value)))
+        elif flag == "--ignore-sigint":
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the exec'd program
         else:
             raise SystemExit(f"unknown option {flag}")
     os.execv(cmd[0], cmd)
@@ -278,13 +299,28 @@ class CappedKernelManager(AsyncKernelManager):
     memory_bytes = Integer(MEMORY_CAP_BYTES, help="memory cap of the kernel").tag(config=True)
     processes = Integer(PROCESS_CAP, help="processes + threads cap of the kernel").tag(config=True)
     threads = Integer(1, help="threads each numeric library may use").tag(config=True)
+    sandbox = Bool(False, help="run the kernel in the bubblewrap sandbox "
+                               "(helpers/course/sandbox.py)").tag(config=True)
     kernel_log = Unicode("", help="file for the kernel's own stdout/stderr (C-level library "
                                   "logs); empty: inherit the grading process's").tag(config=True)
     cgroups: KernelCgroups | None = None
+    runtime_dir: str | None = None
 
     @property
     def limits(self) -> Limits:
-        return Limits(memory_bytes=self.memory_bytes, processes=self.processes, threads=self.threads)
+        return Limits(memory_bytes=self.memory_bytes, processes=self.processes, threads=self.threads,
+                      sandbox=self.sandbox)
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.sandbox:  # Unix sockets in a private folder: the kernel has no network
+            sandboxes.require()
+            if self.runtime_dir is None:
+                self.runtime_dir = tempfile.mkdtemp(prefix="rnn-kernel-")
+            name = f"kernel-{uuid.uuid4().hex[:12]}"
+            self.transport = "ipc"
+            self.connection_file = os.path.join(self.runtime_dir, f"{name}.json")
+            self.ip = os.path.join(self.runtime_dir, f"{name}-ipc")
+        return await super()._async_pre_start_kernel(**kw)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         limits = self.limits
@@ -292,10 +328,16 @@ class CappedKernelManager(AsyncKernelManager):
             self.cgroups.remove()
         self.cgroups = KernelCgroups(limits)
         kw["env"] = kernel_environment(limits, kw.get("env"))
+        if self.sandbox:  # the kernel reads its sockets' paths as they are inside
+            inside = sandboxes.inside_connection_file(self.connection_file)
+            kernel_cmd = sandboxes.command(
+                [inside if arg == self.connection_file else arg for arg in kernel_cmd],
+                kw.get("cwd") or os.getcwd(), self.runtime_dir, kw["env"])
         with contextlib.ExitStack() as files:
             if self.kernel_log:  # TensorFlow's C-level log lines stay out of the terminal
                 kw["stdout"] = kw["stderr"] = files.enter_context(open(self.kernel_log, "ab"))
-            await super()._async_launch_kernel(launch_command(kernel_cmd, self.cgroups, limits), **kw)
+            await super()._async_launch_kernel(
+                launch_command(kernel_cmd, self.cgroups, limits, ignore_interrupt=self.sandbox), **kw)
 
     def exit_reason(self) -> str:
         """Why the kernel process ended, in words (call after it died)."""
@@ -306,6 +348,8 @@ class CappedKernelManager(AsyncKernelManager):
         code = process.poll() if process is not None else None
         if code is None:
             return "it stopped responding"
+        if self.sandbox and code > 128:  # bwrap exits with 128 + the signal that ended the kernel
+            code = 128 - code
         if code < 0:
             name = signal.Signals(-code).name
             what = {"SIGSEGV": ": a segmentation fault", "SIGKILL": ": killed",
@@ -317,6 +361,9 @@ class CappedKernelManager(AsyncKernelManager):
         await super().cleanup_resources(restart=restart)
         if self.cgroups is not None and not restart:
             self.cgroups.remove()
+        if self.runtime_dir is not None and not restart:
+            shutil.rmtree(self.runtime_dir, ignore_errors=True)
+            self.runtime_dir = None
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from helpers.course import caps
+from helpers.course import caps, sandbox
 from helpers.course import notebooks as nbs
 from helpers.course.nbgrader_runner import REPO, ROOT_CONFIG, ensure_bin_on_path
 from helpers.course.submissions import Submission, collect, students_of
@@ -278,7 +278,7 @@ def check_options(jobs: int | None, scheduler: str | None) -> int:
 
 def limits_from(jobs: int | None = None, scheduler: str | None = None, cell_timeout: int | None = None,
                 notebook_timeout: int | None = None, memory_gib: float | None = None,
-                processes: int | None = None) -> caps.Limits:
+                processes: int | None = None, sandbox: bool = True) -> caps.Limits:
     """The caps of a run: the defaults of helpers.course.caps unless given."""
     jobs = check_options(jobs, scheduler)
     threads = int(os.environ.get("RNN_COURSE_KERNEL_THREADS", 0)) or (
@@ -287,7 +287,29 @@ def limits_from(jobs: int | None = None, scheduler: str | None = None, cell_time
     return caps.Limits(cell_timeout=cell,
                        notebook_timeout=notebook_timeout or max(caps.NOTEBOOK_TIMEOUT_S, cell),
                        memory_bytes=int((memory_gib or caps.MEMORY_CAP_BYTES / caps.GIB) * caps.GIB),
-                       processes=processes or caps.PROCESS_CAP, threads=threads)
+                       processes=processes or caps.PROCESS_CAP, threads=threads, sandbox=sandbox)
+
+
+UNSANDBOXED_WARNING = (
+    "WARNING: grading WITHOUT the sandbox (--no-sandbox): student code runs as you, can read "
+    "source/ and solutions/, rewrite the gradebook, reach the network and write anywhere you can.")
+
+
+def check_sandbox(limits: list[caps.Limits], scheduler: str | None, log=print) -> None:
+    """Refuse to grade unsandboxed unless asked; say it loudly when asked.
+
+    With a Dask scheduler each worker checks its own machine (a task there that
+    cannot be sandboxed is a "grading error", never graded unsandboxed)."""
+    if not all(l.sandbox for l in limits):
+        log(UNSANDBOXED_WARNING)
+        return
+    if scheduler is None:
+        reason = sandbox.unavailable_reason()
+        if reason:
+            raise sandbox.SandboxUnavailable(
+                f"cannot sandbox the kernels on this machine: {reason}. Install bubblewrap "
+                "(and enable user namespaces), or grade without the sandbox with --no-sandbox "
+                "(unsafe: student code then runs as you, with your files and network).")
 
 
 def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Path | None = None,
@@ -303,6 +325,10 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
 
     course = Path(course).resolve()
     jobs = check_options(jobs, scheduler)
+    default = limits_from(jobs, scheduler)
+    limits_of = {a: (limits.get(a, default) if isinstance(limits, dict) else limits or default)
+                 for a in assignments}
+    check_sandbox(limits_of.values(), scheduler, log)
     submitted = Path(submitted) if submitted else course / "submitted"
     if not submitted.is_dir():
         raise ValueError(f"submitted: {submitted} is not a folder of <student>/<assignment>/ "
@@ -311,9 +337,6 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
         if not (course / "source" / assignment).is_dir():
             raise ValueError(f"assignment {assignment!r}: the course {course} has no folder "
                              f"source/{assignment} (pass --course)")
-    default = limits_from(jobs, scheduler)
-    limits_of = {a: (limits.get(a, default) if isinstance(limits, dict) else limits or default)
-                 for a in assignments}
     ensure_bin_on_path()
     caps.remove_stale_cgroups()
     config = course_config(course)  # the course's own settings for SaveAutoGrades, late penalties

@@ -32,6 +32,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers.course import sandbox
 from helpers.course.caps import Limits
 from helpers.course.nbgrader_runner import ROOT_CONFIG, ensure_bin_on_path
 
@@ -134,6 +135,7 @@ def scratch_config(root: Path, limits: Limits | None = None, fault_log: Path | N
         config.CappedKernelManager.processes = limits.processes
         config.CappedKernelManager.threads = limits.threads
         config.CappedKernelManager.kernel_log = str(kernel_log or "")
+        config.CappedKernelManager.sandbox = limits.sandbox
     return config
 
 
@@ -209,6 +211,8 @@ def grade_task(task: Task) -> TaskResult:
         warnings.filterwarnings("ignore", module="nbgrader")  # its own SQLAlchemy warnings
         warnings.filterwarnings("ignore", module="nbformat")  # cell ids it repairs
         try:
+            if task.limits is not None and task.limits.sandbox:
+                sandbox.require()   # never grade unsandboxed unless the run asked for it
             _grade(task, result)
         except Exception as error:  # a fault of this submission, never of the class run
             result.faults.append(Fault(task.student, "", "grading error",
