@@ -190,22 +190,23 @@ def tiny(tmp_path_factory):
     return source, cf.release(source, root / "release")
 
 
-@pytest.fixture(scope="module")
-def sandboxed(tmp_path_factory, tiny, listener):
+def graded_class(root: Path, tiny, listener: Listener, sandboxed: bool):
+    """Grade the class; yield (course, run, checksums before, outside paths, connections)."""
     accepted = listener.accepted
-    course, run, before, outside = make_class(tmp_path_factory.mktemp("sandboxed"), tiny, listener, True)
+    course, run, before, outside = make_class(root, tiny, listener, sandboxed)
     yield course, run, before, outside, listener.accepted - accepted
     for path in outside:
         path.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def sandboxed(tmp_path_factory, tiny, listener):
+    yield from graded_class(tmp_path_factory.mktemp("sandboxed"), tiny, listener, True)
 
 
 @pytest.fixture(scope="module")
 def unsandboxed(tmp_path_factory, tiny, listener):
-    accepted = listener.accepted
-    course, run, before, outside = make_class(tmp_path_factory.mktemp("open"), tiny, listener, False)
-    yield course, run, before, outside, listener.accepted - accepted
-    for path in outside:
-        path.unlink(missing_ok=True)
+    yield from graded_class(tmp_path_factory.mktemp("open"), tiny, listener, False)
 
 
 def scores(run, student):
