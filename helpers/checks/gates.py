@@ -403,6 +403,6 @@ def _check_embedding_start(model, framework: str, cell_call: str) -> None:
     else:
         vectors = layer.weight.detach().cpu().numpy()
         expected, fix = 1, "nn.Embedding's default initialisation"
-    if vectors.std() < expected / 2:
+    if vectors.std() < 0.75 * expected:   # a sample of a few hundred values: far from both sides
         raise AssertionError(f"{cell_call}: the Embedding's vectors start with a standard "
                              f"deviation of {vectors.std():.3f}, expected about {expected}: use {fix}.")

@@ -328,7 +328,6 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
     default = limits_from(jobs, scheduler)
     limits_of = {a: (limits.get(a, default) if isinstance(limits, dict) else limits or default)
                  for a in assignments}
-    check_sandbox(limits_of.values(), scheduler, log)
     submitted = Path(submitted) if submitted else course / "submitted"
     if not submitted.is_dir():
         raise ValueError(f"submitted: {submitted} is not a folder of <student>/<assignment>/ "
@@ -337,6 +336,7 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
         if not (course / "source" / assignment).is_dir():
             raise ValueError(f"assignment {assignment!r}: the course {course} has no folder "
                              f"source/{assignment} (pass --course)")
+    check_sandbox(list(limits_of.values()), scheduler, log)
     ensure_bin_on_path()
     caps.remove_stale_cgroups()
     config = course_config(course)  # the course's own settings for SaveAutoGrades, late penalties

@@ -112,11 +112,12 @@ def command(cmd: list[str], workdir: Path | str, runtime_dir: Path | str,
     the course's Python read-only, nothing else."""
     workdir, runtime_dir = Path(workdir).resolve(), Path(runtime_dir).resolve()
     args = [shutil.which(BWRAP) or BWRAP, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-            *_system_binds(), *_etc_binds()]
+            *_system_binds(), *_etc_binds(),
+            # the private /tmp first: a course checked out below /tmp is bound on top of it
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", SANDBOX_TMP]
     for root in python_roots():
         args += ["--ro-bind", str(root), str(root)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", SANDBOX_TMP,
-             "--bind", str(workdir), WORKDIR, "--bind", str(runtime_dir), RUNTIME,
+    args += ["--bind", str(workdir), WORKDIR, "--bind", str(runtime_dir), RUNTIME,
              "--chdir", WORKDIR, "--clearenv"]
     for key, value in sorted(environment(env if env is not None else dict(os.environ)).items()):
         args += ["--setenv", key, value]
