@@ -38,8 +38,9 @@ demo: install
 	$(RUN) $(BIN)/python -m helpers.course demo
 
 lab: install
-	$(RUN) $(BIN)/python -m helpers.course workspace --folder work
-	$(RUN) $(BIN)/jupyter lab --notebook-dir=work $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(RUN) $(BIN)/python -m helpers.course workspace --folder work --lab-config
+	$(RUN) JUPYTER_CONFIG_DIR=$(VENV)/etc/rnn-course/student-lab \
+		$(BIN)/jupyter lab --notebook-dir=work $(if $(filter 0,$(shell id -u)),--allow-root)
 
 build: install
 	$(RUN) $(BIN)/python -m helpers.course build

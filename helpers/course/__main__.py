@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     stress.add_argument("only", nargs="*", help="assignments to grade (default: all)")
     workspace = commands.add_parser("workspace", help="copy new chapters into your work folder")
     workspace.add_argument("--folder", type=Path, default=REPO / "work")
+    workspace.add_argument("--lab-config", action="store_true",
+                           help="also write the student lab's Jupyter config (make lab uses it)")
     preview = commands.add_parser("preview", help="build and grade one chapter in a scratch folder")
     preview.add_argument("assignment", help="e.g. 02_hidden_state")
     preview.add_argument("--out", type=Path, default=None)
@@ -81,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "workspace":
         from helpers.course.workspace import sync_workspace
         sync_workspace(REPO / "chapters", args.folder)
+        if args.lab_config:
+            from helpers.course.student_lab import write_config
+            print(f"student lab config: {write_config()}")
     elif args.command == "preview":
         from helpers.course.preview import preview as run_preview
         return 1 if run_preview(args.assignment, args.out) else 0
