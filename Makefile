@@ -12,10 +12,12 @@ RUN    := PATH="$(BIN):$$PATH" TF_CPP_MIN_LOG_LEVEL=3
 # notebook nbval checks) on one worker, so a module's fixtures and a notebook's cells stay together
 TEST_WORKERS ?= 2
 
-.PHONY: install demo lab build test stress bench grade clean-submissions help
+.PHONY: install demo lab formgrader exchange build test stress bench grade clean-submissions help
 help:
 	@echo "make demo   build, grade three students, print their scores"
 	@echo "make lab    open JupyterLab on your own copy of the chapters (work/)"
+	@echo "make formgrader [COURSE=demo-course]  the instructor's JupyterLab: formgrader, manual grading"
+	@echo "make exchange EXCHANGE=/srv/nbgrader/exchange [CONFIG=/etc/jupyter]  a shared machine's exchange"
 	@echo "make test   everything CI checks"
 	@echo "make stress grade the Keras solutions 5 times with the other core busy (CI runs it)"
 	@echo "make build  regenerate chapters/ and solutions/ from source/"
@@ -38,16 +40,24 @@ demo: install
 	$(RUN) $(BIN)/python -m helpers.course demo
 
 lab: install
-	$(RUN) $(BIN)/python -m helpers.course workspace --folder work --lab-config
-	$(RUN) JUPYTER_CONFIG_DIR=$(VENV)/etc/rnn-course/student-lab \
-		$(BIN)/jupyter lab --notebook-dir=work $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(RUN) $(BIN)/python -m helpers.course lab --folder work
+
+# the instructor's JupyterLab at a course folder: this repository (a class graded with
+# make grade) by default, COURSE=demo-course for the demo's gradebook
+formgrader: install
+	$(RUN) $(BIN)/python -m helpers.course formgrader --course $(or $(COURSE),.)
+
+# a class on one shared machine: EXCHANGE=/srv/nbgrader/exchange CONFIG=/etc/jupyter (as root)
+exchange: install
+	@test -n "$(EXCHANGE)" || { echo "usage: make exchange EXCHANGE=/srv/nbgrader/exchange [CONFIG=/etc/jupyter]"; exit 2; }
+	$(RUN) $(BIN)/python -m helpers.course exchange $(EXCHANGE) $(if $(CONFIG),--config $(CONFIG))
 
 build: install
 	$(RUN) $(BIN)/python -m helpers.course build
 
 test: install
 	$(RUN) $(BIN)/python -m pytest tests solutions --nbval-lax --cov=helpers --cov-report=term \
-		-n $(TEST_WORKERS) --dist loadscope --durations=15
+		-n $(TEST_WORKERS) --dist loadscope --durations=15 -rs
 
 stress: install
 	$(RUN) $(BIN)/python -m helpers.course stress

@@ -59,6 +59,8 @@ CELLS = [
     "def build():\n    raise ValueError('expected ndim=3, found ndim=2.\\nFull shape received: (None, 5)')\n"
     "checks.build_model(build)",
     "1 / 0",
+    "def make_windows(series, window):\n    raise NotImplementedError()\n"
+    "checks.check_windows(make_windows)",
 ]
 
 
@@ -91,3 +93,12 @@ def test_a_students_error_is_quoted_in_one_line_without_the_chain(shown):
 
 def test_other_errors_keep_their_usual_traceback(shown):
     assert "Traceback (most recent call last)" in shown[4] and "ZeroDivisionError" in shown[4]
+
+
+def test_an_unanswered_exercise_says_so_in_a_few_lines(shown):
+    """The blank release's NotImplementedError, reached through a check: what to do, no frames."""
+    text = " ".join(shown[5].split())
+    assert shown[5].splitlines()[0].startswith("Failed at line 3 of the cell: checks.check_windows(")
+    assert "NotImplementedError: make_windows is not answered yet" in text, shown[5]
+    assert "replace `raise NotImplementedError()` with your code" in text
+    assert "helpers/checks" not in shown[5] and len(shown[5].splitlines()) <= 4

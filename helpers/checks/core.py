@@ -3,9 +3,10 @@ and how a failed check reaches the student.
 
 Every check raises ``AssertionError`` with a sentence a student can act on;
 nothing prints and passes. NumPy arrays and PyTorch tensors are both accepted.
-In a notebook, a failed assert (a check's or a test cell's own) is shown by
-:func:`failure_lines`: the line of the cell that failed, then the message wrapped
-to :data:`WIDTH` characters, at most :data:`MAX_LINES` lines, no library frames.
+In a notebook, a failed assert (a check's or a test cell's own) and an exercise
+not answered yet (``NotImplementedError``) are shown by :func:`failure_lines`: the
+line of the cell that failed, then the message wrapped to :data:`WIDTH`
+characters, at most :data:`MAX_LINES` lines, no library frames.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ FRAMEWORKS = ("numpy", "torch")
 WIDTH = 100       # characters per line of a failure message
 MAX_LINES = 15    # lines of a failure message, the failing cell line included
 QUOTE_LIMIT = 200  # characters of an original error quoted in a diagnosis
+# what to do about an exercise that still raises the release's NotImplementedError
+NOT_ANSWERED = ("not answered yet: in its answer cell, replace `raise NotImplementedError()` "
+                "with your code, run that cell, then this one")
 
 
 # --------------------------------------------------------------------------
@@ -61,18 +65,19 @@ def failing_cell_line(tb, cell_files) -> tuple[int, str] | None:
 
 
 def _show_failure(shell, etype, value, tb, tb_offset=None):
-    """IPython handler for AssertionError: the short, wrapped failure, no library frames."""
+    """IPython handler for AssertionError and NotImplementedError: the short, wrapped
+    failure, no library frames."""
     cell_files = getattr(getattr(shell, "compile", None), "_filename_map", {})
     line = failing_cell_line(tb, cell_files)
     where = f"Failed at line {line[0]} of the cell: {line[1]}" if line else None
-    text = str(value)
+    text = str(value) or (f"an exercise is {NOT_ANSWERED}" if etype is NotImplementedError else "")
     stb = failure_lines(f"{etype.__name__}: {text}" if text else etype.__name__, where)
     shell._showtraceback(etype, value, stb)
     return stb
 
 
 def show_failures_short() -> bool:
-    """In IPython, show every AssertionError as :func:`failure_lines` does.
+    """In IPython, show every AssertionError and NotImplementedError as :func:`failure_lines` does.
 
     ``import helpers.checks`` calls it; returns False outside IPython.
     """
@@ -83,7 +88,7 @@ def show_failures_short() -> bool:
     shell = get_ipython()
     if shell is None or not hasattr(shell, "set_custom_exc"):
         return False
-    shell.set_custom_exc((AssertionError,), _show_failure)
+    shell.set_custom_exc((AssertionError, NotImplementedError), _show_failure)
     return True
 
 
@@ -212,8 +217,10 @@ def call_student(fn, call_text: str, *args, diagnose=None, **kwargs):
     """
     try:
         return fn(*args, **kwargs)
-    except NotImplementedError:
-        raise
+    except NotImplementedError as error:  # still the release's stub: say so, keep the type
+        if str(error):
+            raise
+        raise NotImplementedError(f"{getattr(fn, '__name__', 'this function')} is {NOT_ANSWERED}") from None
     except Exception as error:  # the student's code failed on a controlled input
         advice = diagnose(error) if diagnose else None
         quoted = f"{call_text} raised {one_line(error)}"   # the diagnosis gets a line of its own

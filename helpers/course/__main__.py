@@ -48,8 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     stress.add_argument("only", nargs="*", help="assignments to grade (default: all)")
     workspace = commands.add_parser("workspace", help="copy new chapters into your work folder")
     workspace.add_argument("--folder", type=Path, default=REPO / "work")
-    workspace.add_argument("--lab-config", action="store_true",
-                           help="also write the student lab's Jupyter config (make lab uses it)")
+    lab = commands.add_parser("lab", help="the student's JupyterLab on a work folder (make lab)")
+    lab.add_argument("--folder", type=Path, default=REPO / "work")
+    lab.add_argument("--port", type=int, default=None)
+    formgrader = commands.add_parser("formgrader", help="the instructor's JupyterLab with the formgrader")
+    formgrader.add_argument("--course", type=Path, default=REPO,
+                            help="the nbgrader course folder (default: this repository; demo-course after make demo)")
+    formgrader.add_argument("--port", type=int, default=None)
+    exchange = commands.add_parser("exchange", help="set up the nbgrader exchange of a shared machine")
+    exchange.add_argument("root", type=Path, help="the exchange folder, e.g. /srv/nbgrader/exchange")
+    exchange.add_argument("--config", type=Path, default=None,
+                          help="write everyone's nbgrader_config.py here, e.g. /etc/jupyter")
     preview = commands.add_parser("preview", help="build and grade one chapter in a scratch folder")
     preview.add_argument("assignment", help="e.g. 02_hidden_state")
     preview.add_argument("--out", type=Path, default=None)
@@ -83,9 +92,26 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "workspace":
         from helpers.course.workspace import sync_workspace
         sync_workspace(REPO / "chapters", args.folder)
-        if args.lab_config:
-            from helpers.course.student_lab import write_config
-            print(f"student lab config: {write_config()}")
+    elif args.command == "lab":
+        from helpers.course import labs
+        from helpers.course.workspace import sync_workspace
+        sync_workspace(REPO / "chapters", args.folder)
+        return labs.run(labs.STUDENT, args.folder, args.port)
+    elif args.command == "formgrader":
+        from helpers.course import labs
+        try:
+            course = labs.check_course(args.course)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        return labs.run(labs.INSTRUCTOR, course, args.port)
+    elif args.command == "exchange":
+        from helpers.course.exchange import setup_exchange
+        text = setup_exchange(args.root, args.config)
+        where = args.config / "nbgrader_config.py" if args.config else None
+        print(f"exchange folder {args.root.resolve()} is ready (mode 777)")
+        print(f"every user's nbgrader config: {where}" if where else
+              "put these lines into a nbgrader_config.py every user reads (e.g. /etc/jupyter/):\n" + text)
     elif args.command == "preview":
         from helpers.course.preview import preview as run_preview
         return 1 if run_preview(args.assignment, args.out) else 0

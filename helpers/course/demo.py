@@ -33,9 +33,10 @@ def score_table(run: GradingRun, students, refs) -> str:
     return "\n".join(lines)
 
 
-def run_demo(course: Path = REPO / "demo-course") -> GradingRun:
-    """Grade the perfect, blank and mistaken students; print where everything is."""
-    refs = nbs.find_notebooks(REPO / "source")
+def run_demo(course: Path = REPO / "demo-course", refs: list[nbs.NotebookRef] | None = None) -> GradingRun:
+    """Grade the perfect, blank and mistaken students on ``refs`` (default: every notebook);
+    print where everything is."""
+    refs = nbs.find_notebooks(REPO / "source") if refs is None else refs
     everyone = standard_students(refs)
     students = {name: everyone[name] for name in DEMO_STUDENTS if name in everyone}
     run = grade(course, students, jobs=os.cpu_count() or 1)  # the class grading of `grade`

@@ -1,4 +1,4 @@
-"""The student lab's config turns nbgrader's instructor tools off and keeps Validate."""
+"""Each lab's config turns off the nbgrader tools its user does not need, and keeps the rest."""
 
 import json
 import os
@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers.course import student_lab
+import pytest
+
+from helpers.course import labs
 
 LABEXTENSION = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader"
 
@@ -32,25 +34,32 @@ def server_extensions(config_dir: Path) -> dict[str, bool]:
 
 
 def test_the_student_lab_has_no_instructor_server_extensions(tmp_path):
-    states = server_extensions(student_lab.write_config(tmp_path))
+    states = server_extensions(labs.STUDENT.write_config(tmp_path))
     assert states, "jupyter server extension list shows no nbgrader extension at all"
-    for name in student_lab.INSTRUCTOR_SERVER_EXTENSIONS:
+    for name in labs.STUDENT.disabled_server_extensions:
         assert states.get(name) is False, f"{name} is still enabled in the student lab: {states}"
     assert states.get("nbgrader.server_extensions.validate_assignment") is True, states
+    assert "nbgrader.server_extensions.formgrader" in labs.STUDENT.disabled_server_extensions
+
+
+def test_the_instructor_lab_keeps_the_formgrader_and_drops_the_student_tools(tmp_path):
+    states = server_extensions(labs.INSTRUCTOR.write_config(tmp_path))
+    assert states.get("nbgrader.server_extensions.formgrader") is True, states
+    assert states.get("nbgrader.server_extensions.assignment_list") is False, states
 
 
 def test_without_it_the_instructor_tools_are_on(tmp_path):
     """The control: nbgrader enables them for every server of the environment."""
     states = server_extensions(tmp_path / "empty")
-    assert all(states.get(name) for name in student_lab.INSTRUCTOR_SERVER_EXTENSIONS), states
+    assert all(states.get(name) for name in labs.STUDENT.disabled_server_extensions), states
 
 
-def test_the_disabled_plugins_exist_in_the_installed_nbgrader():
+@pytest.mark.parametrize("lab", [labs.STUDENT, labs.INSTRUCTOR], ids=lambda lab: lab.name)
+def test_the_disabled_plugins_exist_in_the_installed_nbgrader(lab, tmp_path):
     """A renamed plugin would silently stay on: each disabled id must be nbgrader's."""
     bundled = "\n".join(p.read_text(errors="ignore") for p in (LABEXTENSION / "static").glob("*.js"))
-    for plugin in student_lab.INSTRUCTOR_PLUGINS:
+    for plugin in labs.nbgrader_plugins(lab):
         assert f'"{plugin}"' in bundled or f"'{plugin}'" in bundled, f"{plugin} is not in {LABEXTENSION}"
-    page = json.loads((student_lab.write_config(Path(os.environ.get("TMPDIR", "/tmp")) / "rnn-lab-test")
-                       / "labconfig" / "page_config.json").read_text())
-    assert set(page["disabledExtensions"]) == {*student_lab.INSTRUCTOR_PLUGINS, student_lab.NEWS_PLUGIN}
+    page = json.loads((lab.write_config(tmp_path) / "labconfig" / "page_config.json").read_text())
+    assert set(page["disabledExtensions"]) == set(lab.disabled_plugins)
     assert "@jupyter/nbgrader:validate-assignment" not in page["disabledExtensions"]
