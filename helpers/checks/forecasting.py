@@ -421,20 +421,24 @@ def _forecast_out(fn, call: str, *args, n: int, **kwargs) -> np.ndarray:
     return out.astype("float64")
 
 
+def _lagged_forecasts(fn, name: str, param: str, default: int, other: int):
+    """(call text, output, lag, value given) of ``fn(np.arange(40.0), start=20, stop=25)``,
+    first with ``param`` left at its ``default`` lag, then with ``param=other``."""
+    for value in (None, other):
+        call = f"{name}(np.arange(40.0), start=20, stop=25" + (")" if value is None else f", {param}={value})")
+        extra = {} if value is None else {param: value}
+        got = _forecast_out(fn, call, np.arange(40.0), 20, 25, n=5, **extra)
+        yield call, got, default if value is None else value, value
+
+
 def check_baselines(naive_forecast, seasonal_naive_forecast) -> None:
     """Check ``naive_forecast(series, start, stop, horizon=1)`` (series[t - horizon]
     for each target t of series[start:stop]) and ``seasonal_naive_forecast(series,
     start, stop, season=12)`` (series[t - season]) on ``np.arange(40.0)``."""
     check_callable(naive_forecast, "naive_forecast")
     check_callable(seasonal_naive_forecast, "seasonal_naive_forecast")
-    series = np.arange(40.0)
     targets = np.arange(20.0, 25.0)
-    for horizon in (None, 3):
-        h = 1 if horizon is None else horizon
-        call = ("naive_forecast(np.arange(40.0), start=20, stop=25"
-                + (")" if horizon is None else f", horizon={horizon})"))
-        extra = {} if horizon is None else {"horizon": horizon}
-        got = _forecast_out(naive_forecast, call, series, 20, 25, n=5, **extra)
+    for call, got, h, horizon in _lagged_forecasts(naive_forecast, "naive_forecast", "horizon", 1, 3):
         if np.array_equal(got, targets - h):
             continue
         if np.array_equal(got, targets):
@@ -447,12 +451,8 @@ def check_baselines(naive_forecast, seasonal_naive_forecast) -> None:
                                  f"made {h} steps ahead repeats series[t - horizon].")
         raise AssertionError(f"{call} should be series[start - horizon:stop - horizon] = "
                              f"{(targets - h).tolist()}, got {got.tolist()}.")
-    for season in (None, 4):
-        m = 12 if season is None else season
-        call = ("seasonal_naive_forecast(np.arange(40.0), start=20, stop=25"
-                + (")" if season is None else f", season={season})"))
-        extra = {} if season is None else {"season": season}
-        got = _forecast_out(seasonal_naive_forecast, call, series, 20, 25, n=5, **extra)
+    for call, got, m, season in _lagged_forecasts(seasonal_naive_forecast, "seasonal_naive_forecast",
+                                                  "season", 12, 4):
         if np.array_equal(got, targets - m):
             continue
         if np.array_equal(got, targets):
