@@ -23,6 +23,9 @@ One module per topic:
                    baselines, errors in the series' units, recursive forecasts,
                    a causal forecaster that beats seasonal-naive
 - ``bidirectional`` chapter 06: joining both final states, masked == unpadded
+- ``generation``   chapter 08: teacher-forcing pairs, a per-step language model,
+                   perplexity, sampling with a temperature, generating with a carried
+                   state, a stream fed chunk by chunk (reset, detached)
 """
 
 from helpers.checks.accuracy import check_accuracy
@@ -51,6 +54,16 @@ from helpers.checks.forecasting import (
     check_split_periods,
 )
 from helpers.checks.gates import check_cell_models, check_gate_param_count, check_lstm_step
+from helpers.checks.generation import (
+    check_generate,
+    check_language_model,
+    check_next_token_pairs,
+    check_perplexity,
+    check_sample_next,
+    check_stream_logits,
+    check_trained_language_model,
+    language_model_probe,
+)
 from helpers.checks.hidden_state import (
     check_rnn_forward,
     check_rnn_step,
@@ -100,6 +113,10 @@ __all__ = [
     "check_baselines", "check_causal", "check_forecaster", "check_in_degrees",
     "check_period_windows", "check_recursive_forecast", "check_scaled_periods",
     "check_scores", "check_split_periods",
+    # chapter 08
+    "check_generate", "check_language_model", "check_next_token_pairs", "check_perplexity",
+    "check_sample_next", "check_stream_logits", "check_trained_language_model",
+    "language_model_probe",
 ]
 
 show_failures_short()

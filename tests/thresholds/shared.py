@@ -1,4 +1,4 @@
-"""What the threshold scripts of chapters 04-07 share: reading a source notebook's
+"""What the threshold scripts of chapters 04-08 share: reading a source notebook's
 code, running its hidden test on a trained model, and the command line.
 
 Each script runs the solution code of ``source/<chapter>/<track>.ipynb`` itself,
@@ -10,8 +10,11 @@ threshold written in that cell must sit on the safe side of the worst seed.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,6 +61,38 @@ def seeded(source: str, name: str = "SEED") -> str:
     if source.count("set_seed(0)") != 1:
         raise RuntimeError("expected exactly one set_seed(0) in the cell:\n" + source)
     return code(source).replace("set_seed(0)", f"set_seed({name})")
+
+
+def _only_plots(source: str) -> bool:
+    return "plt.subplots" in source or source.lstrip().startswith("fig = ")
+
+
+def load_track(chapter_dir: Path, track: str, training_cell: str, test_id: str) -> tuple[dict, str]:
+    """Run a notebook's solution code up to its graded test cell ``test_id``: every code cell
+    before the cell containing ``training_cell`` that is neither a test cell nor a plot,
+    then only the answer cells (solution markers removed). Returns the namespace and the
+    hidden part of the test cell."""
+    nb = nbs.read(chapter_dir / f"{track}.ipynb")
+    namespace: dict = {"__name__": f"{chapter_dir.name}_{track}"}
+    hidden, trained = None, False
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            if nbs.grade_id(cell) == test_id:
+                hidden = hidden_tests(cell)
+                break
+            if training_cell in cell.source:
+                trained = True
+            if (trained and not nbs.is_answer(cell)) or nbs.is_autograded_test(cell) \
+                    or _only_plots(cell.source):
+                continue                            # after training: only the answer cells
+            source = nbs.solution_source(cell) if nbs.is_answer(cell) else cell.source
+            exec(code(source), namespace)
+    if hidden is None:
+        raise RuntimeError(f"{track}: no {test_id} cell in {chapter_dir}")
+    return namespace, hidden
 
 
 def run_hidden(namespace: dict, hidden: str, result: str):
