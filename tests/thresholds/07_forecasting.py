@@ -28,43 +28,13 @@ import time
 import warnings
 
 import shared
-from shared import nbs
 
 CHAPTER = shared.chapter("07_forecasting")
 TRAINING_CELL = "forecaster = build_forecaster(WINDOW)"
 
 
-def _only_plots(source: str) -> bool:
-    return "plt.subplots" in source or source.lstrip().startswith("fig = ")
-
-
-def load_track(track: str) -> tuple[dict, str]:
-    """The notebook's namespace up to its training cell, and the hidden test code."""
-    nb = nbs.read(CHAPTER / f"{track}.ipynb")
-    namespace: dict = {"__name__": f"chapter07_{track}"}
-    hidden, trained = None, False
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            if nbs.grade_id(cell) == "forecaster_tests":
-                hidden = shared.hidden_tests(cell)
-                break
-            if TRAINING_CELL in cell.source:
-                trained = True
-            if (trained and not nbs.is_answer(cell)) or nbs.is_autograded_test(cell) \
-                    or _only_plots(cell.source):
-                continue                            # after training: only the answer cells
-            source = nbs.solution_source(cell) if nbs.is_answer(cell) else cell.source
-            exec(shared.code(source), namespace)
-    if hidden is None:
-        raise RuntimeError(f"{track}: no forecaster_tests cell in {CHAPTER}")
-    return namespace, hidden
-
-
 def measure(track: str, seeds: int) -> list[tuple[float, float]]:
-    namespace, hidden = load_track(track)
+    namespace, hidden = shared.load_track(CHAPTER, track, TRAINING_CELL, "forecaster_tests")
     results = []
     for seed in range(seeds):
         start = time.time()
