@@ -2,10 +2,8 @@
 
 One grading run (session fixture) autogrades three kinds of students for every
 notebook: perfect (solutions/), blank (chapters/) and the fixture mistakes in
-tests/mistakes/; the perfect PyTorch submissions are graded a second time, as
-"perfect-again", to check that two gradings agree (the Keras solutions are graded
-five more times, under load, by ``make stress``, which CI runs after ``make test``:
-regrading them here too would put ``make test`` over its 20 minutes). Each check is a function of
+tests/mistakes/; the perfect submission is graded a second time, as
+"perfect-again", to check that two gradings agree. Each check is a function of
 helpers.course.invariants, the same one ``python -m helpers.course preview`` runs.
 """
 
@@ -18,7 +16,6 @@ from helpers.course.grading import grade, standard_students
 from course_paths import NOTEBOOKS
 
 IDS = [str(ref) for ref in NOTEBOOKS]
-REGRADED = [ref for ref in NOTEBOOKS if ref.name != "keras"]   # Keras: make stress regrades them
 MISTAKES = [m for ref in NOTEBOOKS for m in mistakes.load(ref)]
 
 
@@ -26,7 +23,7 @@ MISTAKES = [m for ref in NOTEBOOKS for m in mistakes.load(ref)]
 def graded(tmp_path_factory):
     course = tmp_path_factory.mktemp("grading") / "course"
     students = standard_students(NOTEBOOKS)
-    students["perfect-again"] = {ref: students["perfect"][ref] for ref in REGRADED}
+    students["perfect-again"] = students["perfect"]
     # one task per student and assignment, two graded at a time (2 cores), one gradebook
     return grade(course, students, jobs=2, log=lambda *_: None)
 
@@ -61,7 +58,7 @@ def test_failure_reads_at_a_glance(mistake, graded):
     holds(invariants.failure_reads_at_a_glance(graded, mistake))
 
 
-@pytest.mark.parametrize("ref", REGRADED, ids=[str(ref) for ref in REGRADED])
+@pytest.mark.parametrize("ref", NOTEBOOKS, ids=IDS)
 def test_two_gradings_agree(ref, graded):
     """Invariant 7: the same submission graded twice gets the same score in every cell."""
     holds(invariants.gradings_agree(graded, ref, "perfect", "perfect-again"))
