@@ -280,12 +280,21 @@ def torch_stream(model, streams, chunk_len, detach=True, reset=True):
     return out
 
 
-def test_stream_keras():
+STREAMERS = {"keras": keras_stream, "torch": torch_stream}
+
+
+@pytest.mark.parametrize("framework", STREAMERS)
+def test_stream_passes_and_names_a_missing_reset(framework):
+    record, stream = [], STREAMERS[framework]
+    model = checks.language_model_probe(framework, seed=2, record=record)
+    checks.check_stream_logits(stream, model, record=record)
+    with raises("forgot to reset between independent streams: stream 2"):
+        checks.check_stream_logits(lambda *a: stream(*a, reset=False), model)
+
+
+def test_stream_keras_mistakes():
     record = []
     model = checks.language_model_probe("keras", seed=2, record=record)
-    checks.check_stream_logits(keras_stream, model, record=record)
-    with raises("forgot to reset between independent streams: stream 2"):
-        checks.check_stream_logits(lambda *a: keras_stream(*a, reset=False), model)
     with raises("the state is not carried from chunk to chunk"):
         checks.check_stream_logits(lambda *a: keras_stream(*a, every_chunk=True), model)
     with raises("fed the model 29 tokens at once"):
@@ -295,12 +304,8 @@ def test_stream_keras():
                                    model)
 
 
-def test_stream_torch():
-    record = []
-    model = checks.language_model_probe("torch", seed=2, record=record)
-    checks.check_stream_logits(torch_stream, model, record=record)
-    with raises("forgot to reset between independent streams"):
-        checks.check_stream_logits(lambda *a: torch_stream(*a, reset=False), model)
+def test_stream_torch_mistakes():
+    model = checks.language_model_probe("torch", seed=2)
     with raises("the carried state is not detached between chunks"):
         checks.check_stream_logits(lambda *a: torch_stream(*a, detach=False), model)
     with torch.no_grad():                          # no graph: nothing to detach

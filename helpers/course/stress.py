@@ -1,8 +1,9 @@
 """``make stress``: grade the solutions again and again while the other cores are busy.
 
 A perfect submission must get full marks every time, whatever the machine is
-doing: library log lines printed by background threads must not cost points
-(helpers/course/kernels.py). This grades each chosen solution notebook
+doing (library log lines printed by background threads must not cost points,
+helpers/course/kernels.py), and every grading of it must score each cell the
+same (invariant 7). This grades each chosen solution notebook
 ``rounds`` times (one "student" per round) with the course's own config while
 busy-loop processes keep the other cores loaded, then runs nbgrader's
 ``validate`` (what the student's Validate button runs) on each under the same
@@ -93,7 +94,7 @@ def validate_problems(refs, solutions_dir: Path) -> list[str]:
     return found
 
 
-def run_stress(rounds: int = 5, track: str | None = "keras", busy: int | None = None,
+def run_stress(rounds: int = 5, track: str | None = None, busy: int | None = None,
                solutions_dir: Path = REPO / "solutions", only: list[str] | None = None,
                log=print) -> list[str]:
     """Grade and validate under load; return the problems found (none means it held)."""

@@ -22,10 +22,7 @@ and the margin.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import time
-import warnings
 
 import shared
 
@@ -38,12 +35,8 @@ def measure(track: str, seeds: int) -> list[tuple[float, float]]:
     results = []
     for seed in range(seeds):
         start = time.time()
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            exec(f"set_seed({seed})\nforecaster = build_forecaster(WINDOW)\n"
-                 "history = train(forecaster, X_train, y_train, X_val, y_val)", namespace)
-        history = namespace["history"]
-        epochs = len(getattr(history, "history", history)["loss"])
+        epochs = shared.train_seed(namespace, seed, f"{TRAINING_CELL}\n"
+                                   "history = train(forecaster, X_train, y_train, X_val, y_val)")
         mae = shared.run_hidden(namespace, hidden, "_mae")
         seasonal = namespace["_seasonal"]
         results.append((mae, mae / seasonal))

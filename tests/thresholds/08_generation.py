@@ -23,10 +23,7 @@ seed and the margin.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import time
-import warnings
 
 import shared
 
@@ -39,12 +36,8 @@ def measure(track: str, seeds: int) -> list[float]:
     results = []
     for seed in range(seeds):
         start = time.time()
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            exec(f"set_seed({seed})\nmodel = build_language_model(VOCAB_SIZE)\n"
-                 "history = train(model, X_train, Y_train, X_val, Y_val)", namespace)
-        history = namespace["history"]
-        epochs = len(getattr(history, "history", history)["loss"])
+        epochs = shared.train_seed(namespace, seed, f"{TRAINING_CELL}\n"
+                                   "history = train(model, X_train, Y_train, X_val, Y_val)")
         results.append(shared.run_hidden(namespace, hidden, "_fresh_ppl"))
         print(f"{track:7} seed {seed}: perplexity on fresh reviews {results[-1]:.4f}  "
               f"({epochs} epochs, {time.time() - start:.1f} s)", flush=True)

@@ -95,6 +95,16 @@ def load_track(chapter_dir: Path, track: str, training_cell: str, test_id: str) 
     return namespace, hidden
 
 
+def train_seed(namespace: dict, seed: int, training: str) -> int:
+    """Run the notebook's ``training`` code after ``set_seed(seed)``, quietly; return the
+    number of epochs it trained (its ``history``: a Keras History or a dict of lists)."""
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(f"set_seed({seed})\n{training}", namespace)
+    history = namespace["history"]
+    return len(getattr(history, "history", history)["loss"])
+
+
 def run_hidden(namespace: dict, hidden: str, result: str):
     """Run the hidden test code in ``namespace`` and return the variable ``result`` it
     computed, also when the model misses the current threshold (it is still measured)."""
