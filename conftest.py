@@ -9,8 +9,14 @@ import os
 import tempfile
 from pathlib import Path
 
+from helpers.course.caps import THREAD_VARIABLES
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TQDM_DISABLE", "1")  # kernels started by nbval print no progress bars
+# make test runs two workers on two cores, and each worker's graded kernels are capped to one
+# thread per library: so are the kernels nbval starts (TensorFlow's pools would spin otherwise)
+for _name in THREAD_VARIABLES:
+    os.environ.setdefault(_name, "1")
 
 
 def pytest_configure(config):

@@ -6,6 +6,7 @@ import pytest
 from helpers.course import bench, mistakes, notebooks as nbs
 from helpers.course.demo import score_table
 from helpers.course.grading import CellGrade, GradingRun
+from helpers.course.nbgrader_runner import REPO
 from helpers.course.workspace import clean_submissions, sync_workspace
 
 ANSWER = {"nbgrader": {"grade_id": "f_answer", "solution": True, "grade": False,
@@ -175,15 +176,54 @@ def test_bench_table_and_readme(tmp_path):
         bench.update_readme("x", readme)
 
 
-def test_rounds_leave_one_mistaken_cell_correct(tmp_path):
+def mistake_set(*specs):
+    """Mistakes named by cell and number, each losing the test cells given."""
     ref = nbs.NotebookRef("01_a", "keras")
-    found = [mistakes.Mistake(ref, f"{cell}{k}", cell, ("t",), "s", "pass")
-             for cell in ("a", "b", "c") for k in (1, 2)]
-    groups = mistakes.rounds(found)
+    return [mistakes.Mistake(ref, f"{cell}{k}", cell, tuple(loses), "s", "pass")
+            for cell, k, loses in specs]
+
+
+def cells_of(groups):
+    return [[m.name for m in group] for group in groups]
+
+
+THREE_CELLS = [(cell, k, [f"{cell}_tests"]) for cell in ("a", "b", "c") for k in (1, 2)]
+
+
+def test_rounds_are_as_few_as_the_busiest_cell_allows():
+    found = mistake_set(*THREE_CELLS)
+    groups = mistakes.rounds(found, tests=["a_tests", "b_tests", "c_tests", "quiz_tests"])
+    assert cells_of(groups) == [["a1", "b1", "c1"], ["a2", "b2", "c2"]], (
+        "two mistakes per cell and a quiz nobody gets wrong: two submissions")
+
+
+def test_each_round_keeps_a_test_cell_that_still_scores():
+    found = mistake_set(*THREE_CELLS)
+    groups = mistakes.rounds(found, tests=["a_tests", "b_tests", "c_tests"])
     assert sorted(m.name for g in groups for m in g) == sorted(m.name for m in found)
     for group in groups:
         cells = [m.cell for m in group]
         assert len(cells) == len(set(cells)) and len(cells) <= 2, cells
+    assert len(groups) == 3
+
+
+def test_mistakes_that_lose_the_same_test_cell_never_share_a_round():
+    found = mistake_set(("model", 1, ["model_tests", "trained_tests"]), ("train", 1, ["trained_tests"]),
+                        ("params", 1, ["params_tests"]))
+    groups = mistakes.rounds(found, tests=["model_tests", "trained_tests", "params_tests", "quiz_tests"])
+    assert cells_of(groups) == [["model1", "params1"], ["train1"]]
+
+
+def test_a_mistake_that_loses_every_test_is_a_round_of_its_own():
+    found = mistake_set(("a", 1, ["t"]), ("b", 1, ["t"]))
+    assert cells_of(mistakes.rounds(found)) == [["a1"], ["b1"]]
+    assert mistakes.rounds([]) == []
+
+
+def test_no_notebook_needs_more_than_three_mistaken_students():
+    """Each mistaken student is one more autograde run of a whole notebook in make test."""
+    counts = {str(ref): len(mistakes.rounds_of(ref)) for ref in nbs.find_notebooks(REPO / "source")}
+    assert counts and max(counts.values()) <= 3, counts
 
 
 def test_jobs_must_be_positive(tmp_path):

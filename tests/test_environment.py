@@ -44,3 +44,14 @@ def test_python_versions_agree():
 
 def test_torch_is_the_cpu_build_on_disk():
     assert pyproject_pins()["torch"] == "2.13.0", "torch must stay pinned to 2.13.0 (CPU build)"
+
+
+def test_jupyter_processes_do_not_compile_iri_grammars_at_import():
+    """jsonschema 4.25+ imports rfc3987_syntax, which compiles 39 lark grammars (4-8 s here)
+    in every process that validates a notebook: every grading worker and nbgrader command."""
+    import subprocess
+    import sys
+
+    code = "import sys, nbformat.validator; print('rfc3987_syntax' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", "pin jsonschema below 4.25 (pyproject.toml says why)"

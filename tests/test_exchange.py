@@ -22,7 +22,7 @@ from helpers.course.classroom import course_settings
 from helpers.course.nbgrader_runner import environment, make_course
 from nbgrader.api import Gradebook
 
-ASSIGNMENT, STUDENT = "01_sequential_data", "ada"
+ASSIGNMENT, STUDENT = "02_hidden_state", "ada"   # the quickest chapter to grade
 WORKED = nbs.NotebookRef(ASSIGNMENT, "pytorch")     # the student answers this one, not keras
 
 

@@ -71,8 +71,7 @@ def test_two_gradings_agree(ref, graded):
     holds(invariants.gradings_agree(graded, ref, "perfect", "perfect-again"))
 
 
-MISTAKEN = [(ref, k) for ref in NOTEBOOKS
-            for k in range(1, len(mistakes.rounds(mistakes.load(ref))) + 1)]
+MISTAKEN = [(ref, k) for ref in NOTEBOOKS for k in range(1, len(mistakes.rounds_of(ref)) + 1)]
 
 
 @pytest.mark.parametrize("ref, k", MISTAKEN, ids=[f"{ref}-{k}" for ref, k in MISTAKEN])

@@ -27,8 +27,11 @@ def release(source_dir: Path, release_dir: Path, workdir: Path,
             assignments: list[str]) -> None:
     """Run nbgrader generate_assignment for ``assignments`` into ``release_dir``."""
     course = make_course(workdir, source_dir)
+    whole_course = sorted(assignments) == nbs.assignments(nbs.find_notebooks(course / "source"))
+    # the whole course in one nbgrader run (each run starts nbgrader and a gradebook anew)
+    for pattern in ["*"] if whole_course else assignments:
+        nbgrader(course, "generate_assignment", pattern, "--force")
     for assignment in assignments:
-        nbgrader(course, "generate_assignment", assignment, "--force")
         replace_folder(course / "chapters" / assignment, Path(release_dir) / assignment)
 
 

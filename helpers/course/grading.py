@@ -105,7 +105,7 @@ def standard_students(refs: list[nbs.NotebookRef], release_dir: Path = REPO / "c
         solution = nbs.read(ref.path(solutions_dir))
         students["perfect"][ref] = solution
         students["blank"][ref] = nbs.read(ref.path(release_dir))
-        for k, group in enumerate(mistakes_mod.rounds(mistakes_mod.load(ref, mistakes_dir)), start=1):
+        for k, group in enumerate(mistakes_mod.rounds_of(ref, mistakes_dir), start=1):
             name = "mistakes" if k == 1 else f"mistakes-{k}"
             students.setdefault(name, {})[ref] = nbs.clear_outputs(mistakes_mod.apply(solution, group))
     return students

@@ -14,8 +14,7 @@ from helpers.course.grading import GradingRun, failure_problem
 
 def mistaken_student(mistake: mistakes_mod.Mistake, mistakes_dir=mistakes_mod.MISTAKES_DIR) -> str:
     """The mistaken student whose submission carries ``mistake``."""
-    for k, group in enumerate(mistakes_mod.rounds(mistakes_mod.load(mistake.notebook, mistakes_dir)),
-                              start=1):
+    for k, group in enumerate(mistakes_mod.rounds_of(mistake.notebook, mistakes_dir), start=1):
         if mistake in group:
             return "mistakes" if k == 1 else f"mistakes-{k}"
     raise LookupError(mistake)
@@ -91,7 +90,7 @@ def all_problems(run: GradingRun, refs, source_dir, release_dir) -> list[str]:
         found += no_leaks(ref, nbs.read(ref.path(source_dir)), nbs.read(ref.path(release_dir)))
         found += solution_full_marks(run, ref) + blank_scores_zero(run, ref) + has_mistakes(ref)
         found += feedback_written(run, ref)
-        for k in range(1, len(mistakes_mod.rounds(mistakes_mod.load(ref))) + 1):
+        for k in range(1, len(mistakes_mod.rounds_of(ref)) + 1):
             found += mistaken_in_between(run, ref, k)
         for mistake in mistakes_mod.load(ref):
             found += mistake_named(run, mistake) + failure_reads_at_a_glance(run, mistake)

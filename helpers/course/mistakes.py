@@ -3,7 +3,8 @@
 Each entry replaces one answer cell (``cell``) with mistaken ``code``; the test
 cells in ``loses`` must then score 0, and their error output must contain
 ``says``. Mistakes on different answer cells share a submission (see
-:func:`rounds`), so a handful of autograde runs covers them all.
+:func:`rounds`), so a notebook needs as many autograde runs as its answer
+cell with the most mistakes (two for every notebook of the course).
 """
 
 from __future__ import annotations
@@ -48,23 +49,53 @@ def load(ref: nbs.NotebookRef, mistakes_dir: Path = MISTAKES_DIR) -> list[Mistak
     return found
 
 
-def rounds(mistakes: list[Mistake]) -> list[list[Mistake]]:
-    """Group mistakes into submissions, each a plausible student's.
+def rounds(mistakes: list[Mistake], tests=()) -> list[list[Mistake]]:
+    """Group mistakes into as few submissions as possible, each a plausible student's.
 
-    A submission holds at most one mistake per answer cell, and leaves at least
-    one of the cells that have mistakes correct, so it scores in between.
+    A submission holds at most one mistake per answer cell (so at least as
+    many submissions as the cell with the most mistakes), its mistakes lose
+    different test cells (each failure is the work of one mistake), and it
+    keeps at least one autograded test cell (of ``tests``, the notebook's, or
+    else of the cells the mistakes lose) that none of its mistakes loses, so it
+    scores in between.
+    Each cell's mistakes go, in order, to the emptiest submissions that can
+    take them; when no grouping fits, one more submission is tried.
     """
-    cells = {m.cell for m in mistakes}
-    limit = max(1, len(cells) - 1)
-    groups: list[list[Mistake]] = []
+    by_cell: dict[str, list[Mistake]] = {}
     for mistake in mistakes:
-        for group in groups:
-            if len(group) < limit and all(m.cell != mistake.cell for m in group):
-                group.append(mistake)
-                break
+        by_cell.setdefault(mistake.cell, []).append(mistake)
+    every_test = set(tests).union(*(m.loses for m in mistakes))
+    order = {m: i for i, m in enumerate(mistakes)}
+
+    def fits(group, mistake):
+        lost = [t for m in group for t in m.loses]
+        return (all(m.cell != mistake.cell for m in group) and not set(lost) & set(mistake.loses)
+                and bool(every_test.difference(lost, mistake.loses)))
+
+    fewest = max((len(found) for found in by_cell.values()), default=0)
+    for count in range(fewest, len(mistakes) + 1):
+        groups: list[list[Mistake]] = [[] for _ in range(count)]
+        for cell in sorted(by_cell, key=lambda c: -len(by_cell[c])):
+            for mistake in by_cell[cell]:
+                open_groups = [g for g in groups if fits(g, mistake)]
+                if not open_groups:
+                    break
+                min(open_groups, key=len).append(mistake)
+            else:
+                continue
+            break
         else:
-            groups.append([mistake])
-    return groups
+            return sorted((sorted(g, key=order.get) for g in groups if g), key=lambda g: order[g[0]])
+    return [[m] for m in mistakes]  # a mistake that loses every test cell is a submission of its own
+
+
+def rounds_of(ref: nbs.NotebookRef, mistakes_dir: Path = MISTAKES_DIR,
+              source_dir: Path = REPO / "source") -> list[list[Mistake]]:
+    """The rounds of ``ref``'s mistakes, with the autograded test cells of its source notebook."""
+    source = Path(source_dir) / ref.assignment / f"{ref.name}.ipynb"
+    tests = [nbs.grade_id(c) for c in nbs.read(source).cells if nbs.is_autograded_test(c)] \
+        if source.exists() else []
+    return rounds(load(ref, mistakes_dir), tests)
 
 
 def apply(solution, group: list[Mistake]):
