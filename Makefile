@@ -19,7 +19,7 @@ help:
 	@echo "make formgrader [COURSE=demo-course]  the instructor's JupyterLab: formgrader, manual grading"
 	@echo "make exchange EXCHANGE=/srv/nbgrader/exchange [CONFIG=/etc/jupyter]  a shared machine's exchange"
 	@echo "make test   everything CI checks"
-	@echo "make stress grade every solution 5 times with the other core busy (CI runs it)"
+	@echo "make stress grade every solution 3 times with the other core busy (CI runs it)"
 	@echo "make build  regenerate chapters/ and solutions/ from source/"
 	@echo "make bench  time every notebook, its autograde and a class graded in parallel"
 	@echo "make grade ASSIGNMENT=01_sequential_data [JOBS=N] [SCHEDULER=tcp://host:8786] [DB=url] [NO_SANDBOX=1]"

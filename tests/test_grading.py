@@ -4,7 +4,7 @@ One grading run (session fixture) autogrades three kinds of students for every
 notebook: perfect (solutions/), blank (chapters/) and the fixture mistakes in
 tests/mistakes/. The perfect submission of one assignment (REGRADED) is graded a
 second time, as "perfect-again", to check that two gradings agree; ``make stress``
-(run by .ci/run after ``make test``) regrades every solution notebook five times
+(run by .ci/run after ``make test``) regrades every solution notebook three times
 under load and checks the same. Each check is a function of
 helpers.course.invariants, the same one ``python -m helpers.course preview`` runs.
 """

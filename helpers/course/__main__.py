@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--readme", action="store_true", help="write the table into README.md")
     bench.add_argument("--class-size", type=int, default=20, help="submissions in the class measurement")
     stress = commands.add_parser("stress", help="grade the solutions repeatedly with the other cores busy")
-    stress.add_argument("--rounds", type=int, default=5)
+    stress.add_argument("--rounds", type=int, default=3)
     stress.add_argument("--track", default="all", help="keras, pytorch or all (default: all)")
     stress.add_argument("--busy", type=int, default=None, help="cores to keep busy (default: all but one)")
     stress.add_argument("only", nargs="*", help="assignments to grade (default: all)")

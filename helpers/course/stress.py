@@ -94,7 +94,7 @@ def validate_problems(refs, solutions_dir: Path) -> list[str]:
     return found
 
 
-def run_stress(rounds: int = 5, track: str | None = None, busy: int | None = None,
+def run_stress(rounds: int = 3, track: str | None = None, busy: int | None = None,
                solutions_dir: Path = REPO / "solutions", only: list[str] | None = None,
                log=print) -> list[str]:
     """Grade and validate under load; return the problems found (none means it held)."""
