@@ -65,28 +65,30 @@ def rounds(mistakes: list[Mistake], tests=()) -> list[list[Mistake]]:
     for mistake in mistakes:
         by_cell.setdefault(mistake.cell, []).append(mistake)
     every_test = set(tests).union(*(m.loses for m in mistakes))
-    order = {m: i for i, m in enumerate(mistakes)}
+    fewest = max((len(found) for found in by_cell.values()), default=0)
+    for count in range(fewest, len(mistakes) + 1):
+        groups = _fill(by_cell, count, every_test)
+        if groups is not None:
+            order = {m: i for i, m in enumerate(mistakes)}
+            return sorted((sorted(g, key=order.get) for g in groups if g), key=lambda g: order[g[0]])
+    return [[m] for m in mistakes]  # a mistake that loses every test cell is a submission of its own
 
+
+def _fill(by_cell: dict[str, list[Mistake]], count: int, every_test: set[str]):
+    """``count`` submissions holding every mistake under the rules of :func:`rounds`, or None."""
     def fits(group, mistake):
         lost = [t for m in group for t in m.loses]
         return (all(m.cell != mistake.cell for m in group) and not set(lost) & set(mistake.loses)
                 and bool(every_test.difference(lost, mistake.loses)))
 
-    fewest = max((len(found) for found in by_cell.values()), default=0)
-    for count in range(fewest, len(mistakes) + 1):
-        groups: list[list[Mistake]] = [[] for _ in range(count)]
-        for cell in sorted(by_cell, key=lambda c: -len(by_cell[c])):
-            for mistake in by_cell[cell]:
-                open_groups = [g for g in groups if fits(g, mistake)]
-                if not open_groups:
-                    break
-                min(open_groups, key=len).append(mistake)
-            else:
-                continue
-            break
-        else:
-            return sorted((sorted(g, key=order.get) for g in groups if g), key=lambda g: order[g[0]])
-    return [[m] for m in mistakes]  # a mistake that loses every test cell is a submission of its own
+    groups: list[list[Mistake]] = [[] for _ in range(count)]
+    for cell in sorted(by_cell, key=lambda c: -len(by_cell[c])):  # the busiest cells first
+        for mistake in by_cell[cell]:
+            open_groups = [g for g in groups if fits(g, mistake)]
+            if not open_groups:
+                return None
+            min(open_groups, key=len).append(mistake)
+    return groups
 
 
 def rounds_of(ref: nbs.NotebookRef, mistakes_dir: Path = MISTAKES_DIR,
