@@ -3,8 +3,9 @@
 Each entry replaces one answer cell (``cell``) with mistaken ``code``; the test
 cells in ``loses`` must then score 0, and their error output must contain
 ``says``. Mistakes on different answer cells share a submission (see
-:func:`rounds`), so a notebook needs as many autograde runs as its answer
-cell with the most mistakes (two for every notebook of the course).
+:func:`rounds`), so a notebook needs about as many autograde runs as its
+answer cell with the most mistakes (two per notebook in this course, three for
+01, where every test cell has a mistake).
 """
 
 from __future__ import annotations
