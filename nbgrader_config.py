@@ -37,6 +37,14 @@ if os.environ.get("RNN_COURSE_DB"):
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# Feedback never shows the hidden tests' code (nbgrader#1363): each hidden block becomes
+# one line; the judge wrote what each hidden check found into the cell's output.
+from helpers.course.judge.feedback import HideHiddenTests  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
 c.Execute.timeout = 600  # seconds per cell: training cells on a slow laptop
 c.OverwriteCells.add_missing_cells = True
 c.IncludeHeaderFooter.header = ""

@@ -9,6 +9,7 @@ notebook makes every failed assert show short: the failing line of the cell,
 then the message wrapped to 100 characters (``core.failure_lines``).
 One module per topic:
 
+- ``seeds``        ``hidden_seed``: hidden tests' seeds from the course's secret key
 - ``core``         types, shapes, closeness to a reference, calling a student's function
 - ``sequences``    chapter 01: windows, padding, the features axis
 - ``hidden_state`` chapter 02: rnn_step, rnn_forward, weight transfer, step Jacobian
@@ -28,6 +29,7 @@ One module per topic:
                    state, a stream fed chunk by chunk (reset, detached)
 """
 
+from helpers.bridge import in_kernel
 from helpers.checks.accuracy import check_accuracy
 from helpers.checks.bidirectional import check_join_final_states, check_masked_states
 from helpers.checks.core import (
@@ -85,6 +87,7 @@ from helpers.checks.models import (
     check_return_sequences,
 )
 from helpers.checks.params import check_embedding_size, check_param_count
+from helpers.checks.seeds import hidden_seed
 from helpers.checks.sequences import check_features_axis, check_padding, check_windows
 from helpers.checks.training import (
     check_clipped_optimizer,
@@ -101,7 +104,7 @@ __all__ = [
     "check_gradient_clipping", "check_loss_matches_output", "check_masking",
     "check_output_shape", "check_outputs_close", "check_padding", "check_param_count",
     "check_return_sequences", "check_scaling_fit_on_train", "check_shape", "check_type",
-    "check_windows", "failure_lines", "param_counts", "recurrent_layers", "run_model", "to_numpy",
+    "check_windows", "failure_lines", "hidden_seed", "in_kernel", "param_counts", "recurrent_layers", "run_model", "to_numpy",
     # chapter 02
     "check_rnn_forward", "check_rnn_step", "check_step_jacobian", "check_weight_transfer",
     # chapter 05

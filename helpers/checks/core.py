@@ -122,6 +122,10 @@ def _shape_of(x):
 
 def type_name(x) -> str:
     """``x``'s type as a student reads it: ``list``, ``numpy.ndarray``, ``torch.Tensor``."""
+    from helpers.bridge.remote import handle_of, is_remote
+    if is_remote(x):   # an object of the student's kernel, as the judge sees it
+        module, _, name = handle_of(x).kind.rpartition(".")
+        return name if module in ("builtins", "__main__", "") else f"{module.split('.')[0]}.{name}"
     cls = type(x)
     module = cls.__module__
     return cls.__name__ if module == "builtins" else f"{module.split('.')[0]}.{cls.__name__}"

@@ -327,25 +327,17 @@ def _check_applied(optimizer, keras, variables, raw, call, learning_rate, max_no
 
 
 def _probe_step_setup(seed: int):
-    """A tiny recurrent model, a batch, SGD and the raw gradient of that batch."""
+    """A tiny recurrent model, a batch, the loss and the raw gradient of that batch."""
     import copy
 
     import torch
     from torch import nn
 
-    class _Probe(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rnn = nn.RNN(2, 3, batch_first=True)
-            self.head = nn.Linear(3, 1)
-
-        def forward(self, x):
-            _, h_n = self.rnn(x)
-            return self.head(h_n[-1])
+    from helpers.checks.torch_probes import TinyRegressor
 
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        model = _Probe()
+        model = TinyRegressor(seed)
         inputs = torch.randn(6, 5, 2)
         targets = 8.0 * torch.randn(6, 1)   # far from the outputs: a large gradient
     reference = copy.deepcopy(model)
@@ -356,34 +348,49 @@ def _probe_step_setup(seed: int):
     return model, (inputs, targets), loss_fn, loss.item(), raw
 
 
+def run_clipped_step(train_step, seed: int, limit: float, learning_rate: float) -> dict:
+    """Where the student's code runs: one ``train_step`` on the probe of ``seed`` with stale
+    gradients left in it; what it returned, and each parameter's change and gradient after."""
+    import torch
+
+    model, batch, loss_fn, _, _ = _probe_step_setup(seed)
+    for parameter in model.parameters():
+        parameter.grad = torch.full_like(parameter, 10.0)   # left over from an earlier step
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+    before = [p.detach().double().numpy().copy() for p in model.parameters()]
+    result = train_step(model, batch, loss_fn, optimizer, limit)
+    applied = [(b - p.detach().double().numpy()) / learning_rate
+               for b, p in zip(before, model.parameters())]
+    grads = [None if p.grad is None else p.grad.detach().double().numpy() for p in model.parameters()]
+    return {"result": result, "applied": applied, "grads": grads}
+
+
 def check_clipped_train_step(train_step, max_norm: float = 0.5,
-                             learning_rate: float = 0.1) -> None:
+                             learning_rate: float = 0.1, seeds: tuple[int, int] = (2053, 2054)) -> None:
     """Check ``train_step(model, batch, loss_fn, optimizer, max_norm) -> (loss, norm)``:
     the applied gradient (read from an SGD step) is the raw gradient scaled to a
     global norm of at most ``max_norm``, earlier gradients are cleared, and the
-    returned norm is the one before clipping (what ``clip_grad_norm_`` returns)."""
-    import torch
+    returned norm is the one before clipping (what ``clip_grad_norm_`` returns).
+    ``seeds`` make the probe model and batch of the clipped step and of a step below
+    the limit.
 
+    The step runs where the student's code does (:func:`run_clipped_step`); the
+    raw gradient and the verdict are computed here."""
+    from helpers.bridge import in_kernel
     from helpers.checks.core import call_student, check_callable
 
     check_callable(train_step, "train_step")
     max_norm = real_number(max_norm, "max_norm", minimum=0, inclusive=False)
     learning_rate = real_number(learning_rate, "learning_rate", minimum=0, inclusive=False)
     name = getattr(train_step, "__name__", "train_step")
-    for limit, seed in ((max_norm, 2053), (1e6, 2054)):   # clipped, then below the limit
-        model, batch, loss_fn, want_loss, raw = _probe_step_setup(seed)
-        for parameter in model.parameters():
-            parameter.grad = torch.full_like(parameter, 10.0)   # left over from an earlier step
-        optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
-        before = [p.detach().double().numpy().copy() for p in model.parameters()]
+    if len(seeds) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in seeds):
+        raise TypeError(f"seeds must be two ints, got {seeds!r}")
+    for limit, seed in ((max_norm, seeds[0]), (1e6, seeds[1])):   # clipped, then below the limit
+        _, _, _, want_loss, raw = _probe_step_setup(seed)
         call = f"{name}(model, batch, loss_fn, optimizer, max_norm={limit:g})"
-        result = call_student(train_step, call, model, batch, loss_fn, optimizer, limit)
-        loss, norm = _step_result(result, call)
-        applied = [(b - p.detach().double().numpy()) / learning_rate
-                   for b, p in zip(before, model.parameters())]
-        grads = [None if p.grad is None else p.grad.detach().double().numpy()
-                 for p in model.parameters()]
-        _diagnose_clipped_step(call, applied, raw, grads, norm, limit)
+        ran = call_student(in_kernel, call, run_clipped_step, train_step, seed, limit, learning_rate)
+        loss, norm = _step_result(ran["result"], call)
+        _diagnose_clipped_step(call, ran["applied"], raw, ran["grads"], norm, limit)
         if abs(loss - want_loss) > 1e-5 * max(1.0, abs(want_loss)):
             raise AssertionError(f"{call} returned the loss {loss:.6g}, expected {want_loss:.6g}: "
                                  "return loss.item() of loss_fn(model(inputs), targets).")

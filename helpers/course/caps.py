@@ -81,14 +81,16 @@ class Limits:
     processes: int = PROCESS_CAP
     threads: int = 1
     sandbox: bool = True   # helpers.course.sandbox; off only when asked for (--no-sandbox)
+    judge: bool = True     # test cells judged outside the kernel (helpers.course.judge)
 
     def __post_init__(self):
         for name in ("cell_timeout", "notebook_timeout", "memory_bytes", "processes", "threads"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        if not isinstance(self.sandbox, bool):
-            raise ValueError(f"sandbox must be True or False, got {self.sandbox!r}")
+        for name in ("sandbox", "judge"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.notebook_timeout < self.cell_timeout:
             raise ValueError(f"notebook_timeout ({self.notebook_timeout} s) must be >= "
                              f"cell_timeout ({self.cell_timeout} s)")
@@ -102,7 +104,9 @@ class Limits:
                 f"memory {self.memory_bytes / GIB:.1f} GiB ({memory}), "
                 f"{self.processes} processes/threads ({processes}), {self.threads} thread(s) per library, "
                 + ("sandboxed (bubblewrap: no network, no view of the course)" if self.sandbox
-                   else "NOT SANDBOXED"))
+                   else "NOT SANDBOXED")
+                + (", test cells judged outside the kernel" if self.judge
+                   else ", test cells run IN THE STUDENT'S KERNEL (no judge)"))
 
 
 def threads_for(jobs: int, cores: int | None = None) -> int:
@@ -115,6 +119,7 @@ def kernel_environment(limits: Limits, base: dict | None = None) -> dict[str, st
     env = dict(os.environ if base is None else base)
     # ipykernel stops capturing C-level output when it sees pytest's variable
     env.pop("PYTEST_CURRENT_TEST", None)
+    env.pop("RNN_COURSE_SECRET", None)   # the hidden tests' secret never reaches student code
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("TQDM_DISABLE", "1")
     env.setdefault("MPLBACKEND", "agg")

@@ -42,6 +42,8 @@ from sqlalchemy.exc import OperationalError
 
 from helpers.course import caps, sandbox
 from helpers.course import notebooks as nbs
+from helpers.course.judge import secret as secrets
+from helpers.course.judge.redflags import RedFlag, red_flags
 from helpers.course.nbgrader_runner import REPO, ROOT_CONFIG, ensure_bin_on_path
 from helpers.course.submissions import Submission, collect, students_of
 from helpers.course.task import (Fault, Task, TaskResult, grade_task, nbgrader_api, read_folder,
@@ -69,6 +71,7 @@ class ClassRun:
     notebooks: list[str]
     results: dict[str, TaskResult] = field(default_factory=dict)   # student -> result
     faults: list[Fault] = field(default_factory=list)
+    red_flags: list[RedFlag] = field(default_factory=list)   # information only, never scored
     seconds: float = 0.0
 
     def total(self, student: str, notebook: str) -> tuple[float, float]:
@@ -342,6 +345,7 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
     config = course_config(course)  # the course's own settings for SaveAutoGrades, late penalties
     db_url, course_id = course_settings(course, db, config)
     start = time.perf_counter()
+    secret = secrets.course_secret(course)
     runs, tasks, cleaned = {}, [], {}
     for assignment in assignments:
         sources = source_notebooks(course, assignment)
@@ -351,12 +355,14 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
         for student in students_of(submitted, assignment):
             sub = collect(submitted / student / assignment, student, sources)
             cleaned[(assignment, student)] = sub
+            runs[assignment].red_flags += red_flags(student, sub.notebooks, sources)
             tasks.append(Task(assignment, student, sub.notebooks, source, sub.other_files,
-                              limits_of[assignment], feedback))
+                              limits_of[assignment], feedback, secrets.seed_key(secret, assignment)))
     where = f"on {scheduler}" if scheduler else f"{jobs} at a time"
     log(f"grading {len(tasks)} submission(s) of {', '.join(assignments)} {where}")
     for assignment in assignments:
         log(f"  {assignment}: {limits_of[assignment].describe()}")
+    log(f"  {secrets.describe(secret)}")
     results = run_dask(tasks, scheduler) if scheduler else run_local(tasks, jobs)
     bar = tqdm(total=len(tasks), unit="submission", disable=not progress, file=sys.stderr,
                dynamic_ncols=True)
@@ -410,6 +416,10 @@ def report(run: ClassRun) -> str:
         text += [f"  {fault}" for fault in run.faults]
     else:
         text.append("no faults")
+    if run.red_flags:
+        text.append(f"{len(run.red_flags)} red flag(s), cells that reach into the kernel's machinery "
+                    "(information only, no score changed):")
+        text += [f"  {flag}" for flag in run.red_flags]
     return "\n".join(text)
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from helpers.course import sandbox
 from helpers.course.caps import Limits
+from helpers.checks.seeds import PUBLIC_KEY
 from helpers.course.nbgrader_runner import ROOT_CONFIG, ensure_bin_on_path
 
 # nbgrader's converters chdir and set environment variables: one task at a time
@@ -68,6 +69,7 @@ class Task:
     other_files: dict[str, bytes] = field(default_factory=dict)  # the student's other files
     limits: Limits = Limits()
     feedback: bool = True
+    seed_key: str = PUBLIC_KEY            # the hidden tests' seeds (helpers.course.judge.secret)
 
 
 @dataclass
@@ -112,25 +114,32 @@ def write_folder(files: dict[str, bytes], folder: Path) -> None:
 
 
 def scratch_config(root: Path, limits: Limits | None = None, fault_log: Path | None = None,
-                   db_url: str | None = None, kernel_log: Path | None = None):
+                   db_url: str | None = None, kernel_log: Path | None = None,
+                   seed_key: str = PUBLIC_KEY):
     """The traitlets config of a course at ``root``: the repository's, plus the guards."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
                                         LimitOutput, SaveAutoGrades)
     from traitlets.config.loader import PyFileConfigLoader
 
-    from helpers.course.guarded import GuardedExecute
+    from helpers.course.judge.executor import JudgedExecute
+    from helpers.course.judge.feedback import HideHiddenTests
 
     config = PyFileConfigLoader(ROOT_CONFIG.name, path=str(ROOT_CONFIG.parent)).load_config()
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = db_url or f"sqlite:///{root / 'gradebook.db'}"
     if limits is not None:
         config.Autograde.autograde_preprocessors = [
-            GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+            JudgedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
             SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-        config.GuardedExecute.timeout = limits.cell_timeout
-        config.GuardedExecute.notebook_timeout = limits.notebook_timeout
-        config.GuardedExecute.fault_log = str(fault_log or "")
+        config.JudgedExecute.timeout = limits.cell_timeout
+        config.JudgedExecute.notebook_timeout = limits.notebook_timeout
+        config.JudgedExecute.fault_log = str(fault_log or "")
+        config.JudgedExecute.judge = limits.judge
+        config.JudgedExecute.source_root = str(root / "source")
+        config.JudgedExecute.seed_key = seed_key
+        config.JudgedExecute.judge_threads = limits.threads
+        config.JudgedExecute.judge_log = str(kernel_log or "")
         config.CappedKernelManager.memory_bytes = limits.memory_bytes
         config.CappedKernelManager.processes = limits.processes
         config.CappedKernelManager.threads = limits.threads

@@ -1,0 +1,252 @@
+"""nbgrader's executing step with a judge: test cells are run outside the student's kernel.
+
+:class:`JudgedExecute` runs a submitted notebook's cells in order, as
+:class:`~helpers.course.guarded.GuardedExecute` does (caps, timeouts, faults),
+except its graded test cells: those run in a judge process
+(:mod:`helpers.course.judge.runner`) started for this notebook, from the source
+notebook's own text. When the test code needs something of the student's (a
+function, a model, a variable), the judge asks and this class passes the
+request to the kernel as one line of code for the kernel's agent
+(:mod:`helpers.bridge.agent`); the agent's answer, data or a handle, goes back
+to the judge. The judge's outcome becomes the cell's outputs (printed text,
+one line per hidden check, an error when something failed), which nbgrader
+then scores as usual.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from time import monotonic
+
+import nbformat
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from traitlets import Bool, Integer, Unicode
+
+from helpers.bridge.agent import MIME
+from helpers.checks.core import failure_lines
+from helpers.checks.seeds import PUBLIC_KEY
+from helpers.course import notebooks as nbs
+from helpers.course.caps import THREAD_VARIABLES
+from helpers.course.guarded import CELL_TIMEOUT, KERNEL_DIED, GuardedExecute, error_output
+from helpers.course.judge import cells as test_cells
+
+JUDGE_START_S = 120      # the judge's imports (TensorFlow on a busy machine)
+AGENT_CALL = "__import__('helpers.bridge.agent', fromlist=['answer']).answer({request!r})"
+
+
+class JudgeFailed(RuntimeError):
+    """The judge process did not answer (it crashed or ran out of time)."""
+
+
+class JudgeProcess:
+    """One judge for one notebook, and the pipe protocol to it."""
+
+    def __init__(self, threads: int, log_path: str = ""):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RNN_COURSE_SECRET")}
+        env.update({name: str(threads) for name in THREAD_VARIABLES})
+        env.update(TF_CPP_MIN_LOG_LEVEL="3", MPLBACKEND="agg", TQDM_DISABLE="1", PYTHONHASHSEED="0")
+        env.pop("PYTEST_CURRENT_TEST", None)
+        self._log = open(log_path or os.devnull, "ab")  # noqa: SIM115 - closed in stop()
+        self.folder = tempfile.mkdtemp(prefix="rnn-judge-")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "helpers.course.judge.runner"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self._log, env=env, cwd=self.folder,
+            text=True, encoding="utf-8")
+
+    def send(self, message: dict) -> None:
+        try:
+            self.proc.stdin.write(json.dumps(message) + "\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as error:
+            raise JudgeFailed(f"the judge stopped ({error})") from None
+
+    def receive(self, timeout: float) -> dict:
+        ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, timeout))
+        if not ready:
+            raise JudgeFailed("the judge ran out of time")
+        line = self.proc.stdout.readline()
+        if not line:
+            raise JudgeFailed(f"the judge stopped (exit code {self.proc.wait()})")
+        return json.loads(line)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.send({"kind": "exit"})
+                self.proc.wait(timeout=5)
+            except (JudgeFailed, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        import shutil
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def source_tests(source_nb) -> dict[str, str]:
+    """grade_id -> source of each autograded test cell of a source notebook."""
+    return {nbs.grade_id(cell): cell.source for cell in source_nb.cells if nbs.is_autograded_test(cell)}
+
+
+def source_imports(source_nb) -> list[str]:
+    """The import statements of the source notebook's own code (not answers, not tests)."""
+    found = []
+    for cell in source_nb.cells:
+        if cell.cell_type == "code" and not nbs.nbgrader_meta(cell):
+            for statement in test_cells.imports_of(cell.source):
+                if statement not in found:
+                    found.append(statement)
+    return found
+
+
+def is_judged(source_nb) -> bool:
+    """Does this notebook ask to have its test cells judged? (``metadata.judge: true``)"""
+    return bool(source_nb.metadata.get("judge", False))
+
+
+def outputs_of(outcome: dict) -> list:
+    """The cell outputs nbgrader scores: printed text, hidden-check lines, an error on failure."""
+    from helpers.checks.core import WIDTH, _shorten
+    lines = [outcome["stdout"].rstrip("\n")] if outcome["stdout"].strip() else []
+    hidden, failure = outcome["hidden"], outcome["failure"]
+    count = len(hidden)
+    if failure is not None and hidden:
+        lines.append(f"hidden checks: not run ({hidden[0]['message']})")
+    elif hidden:
+        for n, check in enumerate(hidden, start=1):
+            lines.append(_shorten(f"hidden check {n}/{count}, {check['what']}: {check['status']}", WIDTH))
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n")] if lines else []
+    if failure is not None:
+        where = f"Failed at line {failure['line']} of the cell: {failure['code']}" if failure["line"] else None
+        outputs.append(_error(failure["message"], where))
+    else:
+        failed = [(n, c) for n, c in enumerate(hidden, start=1) if c["status"] != "passed"]
+        if failed:
+            n, check = failed[0]
+            outputs.append(_error(check["message"], f"Hidden check {n}/{count} failed: {check['what']}"))
+    return outputs
+
+
+def _error(message: str, where: str | None):
+    name, _, text = message.partition(": ")
+    if not name.isidentifier():
+        name, text = "AssertionError", message
+    lines = failure_lines(message, where)
+    return nbformat.v4.new_output("error", ename=name, evalue=text, traceback=lines)
+
+
+class JudgedExecute(GuardedExecute):
+    """GuardedExecute whose graded test cells are judged outside the kernel."""
+
+    judge = Bool(True, help="run graded test cells in a judge process").tag(config=True)
+    source_root = Unicode("", help="the course's source folder (trusted test cells)").tag(config=True)
+    seed_key = Unicode(PUBLIC_KEY, help="the key of the hidden tests' seeds").tag(config=True)
+    judge_log = Unicode("", help="file the judge's own stderr goes to").tag(config=True)
+    judge_threads = Integer(1, help="threads per library in the judge (as in the kernel)").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._judge = None
+        self._tests: dict[str, str] = {}
+        info = (resources or {}).get("nbgrader") or {}
+        source_path = Path(self.source_root) / info.get("assignment", "") / f"{info.get('notebook', '')}.ipynb"
+        if self.judge and self.source_root and source_path.is_file():
+            source_nb = nbs.read(source_path)
+            if is_judged(source_nb):
+                self._tests = source_tests(source_nb)
+                self._imports = source_imports(source_nb)
+                self._start_judge()
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            if self._judge is not None:
+                self._judge.stop()
+
+    # --- the judge ---
+    def _start_judge(self) -> None:
+        self._judge = JudgeProcess(self.judge_threads, self.judge_log)
+        self._judge.send({"kind": "start", "imports": self._imports, "key": self.seed_key})
+        self._judge_ready = False
+
+    def _wait_ready(self) -> None:
+        if self._judge_ready:
+            return
+        message = self._judge.receive(JUDGE_START_S)
+        if message.get("kind") != "ready":
+            raise JudgeFailed(f"the judge did not start: {message}")
+        self._judge_ready = True
+
+    def preprocess_cell(self, cell, resources, index):
+        gid = nbs.grade_id(cell)
+        if cell.cell_type != "code" or gid not in self._tests:
+            return super().preprocess_cell(cell, resources, index)
+        if self._stopped:
+            cell.outputs = [error_output("NotRunError", f"this cell was not run: {self._stopped}.")]
+            return cell, resources
+        self._cell_deadline = min(monotonic() + (self.timeout or self.notebook_timeout), self._deadline)
+        try:
+            if self._judge is None:
+                self._start_judge()
+            self._wait_ready()
+            self._judge.send({"kind": "cell", "grade_id": gid, "source": self._tests[gid]})
+            outcome = self._judge_outcome(cell, index)
+        except JudgeFailed as error:
+            # this cell scores 0; the next test cell gets a new judge
+            self._fault("judge", cell, index, str(error))
+            self._judge.stop()
+            self._judge = None
+            cell.outputs = [error_output("GradingError", f"the tests of this cell could not be run: {error}")]
+            return cell, resources
+        cell.outputs = outputs_of(outcome)
+        return cell, resources
+
+    def _judge_outcome(self, cell, index) -> dict:
+        while True:
+            # the judge's own work is bounded by the cell's time, plus a grace for its imports
+            message = self._judge.receive(self._cell_deadline - monotonic() + 5)
+            if message.get("kind") == "done":
+                return message["outcome"]
+            if message.get("kind") != "bridge":
+                raise JudgeFailed(f"unexpected message from the judge: {str(message)[:200]}")
+            text, problem = self._ask_kernel(message["request"], cell, index)
+            self._judge.send({"kind": "reply", "text": text, "problem": problem})
+
+    # --- the kernel's side of one request ---
+    def _ask_kernel(self, request: str, cell, index) -> tuple[str | None, str]:
+        if self._stopped:
+            return None, f"the kernel is not running any more: {self._stopped}"
+        remaining = self._cell_deadline - monotonic()
+        if remaining < 1:
+            return None, f"the tests of this cell ran past the {self.timeout} s limit per cell"
+        probe = nbformat.v4.new_code_cell(AGENT_CALL.format(request=request))
+        self._cell_timeout = max(1, int(remaining))
+        self.error_on_timeout = self._timeout_error(CELL_TIMEOUT, "the request ran out of time")
+        try:
+            self.execute_cell(probe, index, store_history=False)
+        except DeadKernelError:
+            reason = self.km.exit_reason() if hasattr(self.km, "exit_reason") else "it died"
+            self._stopped = f"the kernel died in an earlier cell ({reason})"
+            self._fault("memory cap" if "memory" in reason else "kernel died", cell, index, reason)
+            return None, f"the kernel died while the tests ran your code: {reason}"
+        except CellTimeoutError:
+            from jupyter_core.utils import run_sync
+            run_sync(self.km.shutdown_kernel)(now=True)
+            self._stopped = "an earlier cell did not stop when interrupted after its timeout"
+            self._fault("timeout", cell, index, "did not stop when interrupted; kernel stopped")
+            return None, "your code did not stop when interrupted, so the kernel was stopped"
+        finally:
+            self.nb.cells[index] = cell
+        for out in probe.outputs:
+            if out.output_type == "display_data" and isinstance(out.get("data", {}).get(MIME), str):
+                return out.data[MIME], ""
+        enames = [out.get("ename") for out in probe.outputs if out.output_type == "error"]
+        if CELL_TIMEOUT in enames:
+            self._fault("timeout", cell, index, f"interrupted after {self.timeout} s")
+            return None, f"your code ran past the {self.timeout} s limit of this test cell and was interrupted"
+        if KERNEL_DIED in enames:
+            return None, "the kernel died while the tests ran your code"
+        return None, "no answer" + (f" ({enames[0]})" if enames else "")

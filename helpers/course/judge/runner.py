@@ -1,0 +1,211 @@
+"""The judge process: runs a notebook's test cells where no student code ever ran.
+
+``python -m helpers.course.judge.runner`` is started by
+:class:`helpers.course.judge.executor.JudgedExecute` for one notebook. It talks
+to it over its standard input and a duplicate of its standard output (one JSON
+message per line; anything the tests or libraries print goes elsewhere):
+
+- ``start``: the notebook's import statements (from the source notebook, so
+  trusted) and the course's seed key; it runs the imports and says ``ready``;
+- ``cell``: a test cell's source (from the gradebook). The cell runs here; a name
+  it does not define is looked up in the student's kernel through the bridge,
+  each request going out as ``bridge`` and its answer coming back as ``reply``;
+  the outcome goes back as ``done``.
+
+The verdict is computed here: data from the kernel is checked by this process's
+own NumPy, PyTorch, Keras and ``helpers.checks``, which nothing in the kernel
+can reach.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import io
+import json
+import os
+import sys
+import traceback
+import warnings
+
+from helpers import bridge
+from helpers.bridge.remote import Bridge, KernelSilent, StudentError
+from helpers.course.judge.cells import TestCell, compile_part, split
+
+SILENT = ("the grader got no answer from your notebook's kernel while it tested your code "
+          "({detail}). Something in the notebook changed how its kernel runs code, or the "
+          "kernel stopped: run the notebook from a fresh kernel and check it answers.")
+
+
+class Namespace(dict):
+    """The judge's globals: its own imports and the test's names, then the kernel's."""
+
+    def __init__(self, judge_bridge: Bridge):
+        super().__init__()
+        self.bridge = judge_bridge
+        self.fetched: dict[str, object] = {}
+
+    def __missing__(self, name: str):
+        if hasattr(builtins, name) or name.startswith("__"):
+            raise KeyError(name)
+        try:
+            value = self.bridge.get(name)
+        except NameError:
+            raise KeyError(name) from None
+        self.fetched[name] = value
+        self[name] = value
+        return value
+
+    def forget_fetched(self) -> None:
+        """Drop what the last cell fetched, so the next one reads the kernel afresh."""
+        for name, value in self.fetched.items():
+            if self.get(name) is value:
+                del self[name]
+        self.fetched.clear()
+
+
+def _where(error: BaseException, filename: str) -> tuple[int, str] | None:
+    found = None
+    for frame, number in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_filename == filename:
+            found = number
+    return found
+
+
+def describe(error: BaseException) -> str:
+    """``Type: message`` of a failure as the student should read it."""
+    from helpers.checks.core import NOT_ANSWERED
+    if isinstance(error, KernelSilent):
+        return "KernelSilentError: " + SILENT.format(detail=error)
+    name = type(error).__name__
+    text = str(error)
+    if isinstance(error, NotImplementedError) and not text:
+        text = f"an exercise is {NOT_ANSWERED}"
+    if isinstance(error, StudentError):
+        lines = error.record.lines
+        if lines:
+            number, code = lines[-1]
+            text = f"{text}\n(raised by your code, line {number}: {code})" if text else \
+                f"(raised by your code, line {number}: {code})"
+    return f"{name}: {text}" if text else name
+
+
+def run_part(part, namespace: Namespace, filename: str) -> dict:
+    """Run one part; its printed text and, on failure, what failed and where."""
+    out = io.StringIO()
+    outcome = {"stdout": "", "failed": False}
+    try:
+        code = compile_part(part, filename)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(code, namespace)  # noqa: S102 - the instructor's test code, from the gradebook
+    except BaseException as error:  # noqa: BLE001 - every failure is a verdict
+        if isinstance(error, (KeyboardInterrupt, SystemExit)) and not isinstance(error, StudentError):
+            raise
+        line = _where(error, filename)
+        outcome.update(failed=True, message=describe(error), line=line,
+                       code=part.code.splitlines()[line - part.first_line].strip() if line else "")
+    outcome["stdout"] = out.getvalue()
+    return outcome
+
+
+def run_cell(cell: TestCell, namespace: Namespace, grade_id: str) -> dict:
+    """The outcome of a whole test cell: the visible part, then every hidden check."""
+    namespace.forget_fetched()
+    filename = f"<test cell {grade_id}>"
+    visible = run_part(cell.visible, namespace, filename)
+    stdout = visible["stdout"]
+    hidden = []
+    blocked = "the visible tests failed" if visible["failed"] else ""
+    if not blocked and cell.setup is not None:
+        setup = run_part(cell.setup, namespace, filename)
+        stdout += ""  # what hidden code prints is never shown
+        if setup["failed"]:
+            blocked = f"the hidden tests could not start: {setup['message']}"
+    for part in cell.checks:
+        if blocked:
+            hidden.append({"what": part.what, "status": "not run", "message": blocked})
+            continue
+        result = run_part(part, namespace, filename)
+        hidden.append({"what": part.what, "status": "failed" if result["failed"] else "passed",
+                       "message": result.get("message", "")})
+    after = None
+    if cell.after is not None and not blocked:
+        after = run_part(cell.after, namespace, filename)
+    failure = None
+    if visible["failed"]:
+        failure = {"message": visible["message"], "line": visible["line"], "code": visible["code"]}
+    elif after is not None and after["failed"]:
+        failure = {"message": after["message"], "line": after["line"], "code": after["code"]}
+    return {"stdout": stdout, "failure": failure, "hidden": hidden}
+
+
+class Channel:
+    """One JSON message per line over the judge's pipes."""
+
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+
+    def send(self, message: dict) -> None:
+        self.writer.write(json.dumps(message) + "\n")
+        self.writer.flush()
+
+    def receive(self) -> dict:
+        line = self.reader.readline()
+        if not line:
+            raise EOFError("the grader closed the judge's input")
+        return json.loads(line)
+
+
+def _bridge_over(channel: Channel) -> Bridge:
+    def send(request: str):
+        channel.send({"kind": "bridge", "request": request})
+        reply = channel.receive()
+        if reply.get("text") is None:
+            raise KernelSilent(reply.get("problem") or "no answer")
+        return reply["text"]
+    return Bridge(send)
+
+
+def serve(channel: Channel) -> None:
+    """Answer ``start`` and ``cell`` messages until ``exit`` or the end of input."""
+    judge_bridge = _bridge_over(channel)
+    bridge.activate(judge_bridge)
+    namespace = Namespace(judge_bridge)
+    while True:
+        try:
+            message = channel.receive()
+        except EOFError:
+            return
+        kind = message.get("kind")
+        if kind == "start":
+            from helpers.checks import seeds
+            seeds.set_key(message["key"])
+            problems = []
+            for statement in message["imports"]:
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        exec(statement, namespace)  # noqa: S102 - the source notebook's imports
+                except Exception as error:  # noqa: BLE001
+                    problems.append(f"{statement}: {type(error).__name__}: {error}")
+            channel.send({"kind": "ready", "problems": problems})
+        elif kind == "cell":
+            outcome = run_cell(split(message["source"]), namespace, message["grade_id"])
+            channel.send({"kind": "done", "outcome": outcome})
+        elif kind == "exit":
+            return
+
+
+def main() -> None:
+    # the protocol keeps a private copy of stdout; fd 1 then goes to stderr, so
+    # whatever a library prints cannot corrupt a message
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.__stdout__ = os.fdopen(1, "w", encoding="utf-8", closefd=False)
+    serve(Channel(sys.stdin, protocol))
+
+
+if __name__ == "__main__":
+    main()

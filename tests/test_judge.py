@@ -1,0 +1,117 @@
+"""The judge: students who attack the grade from inside their kernel get what their answers earn.
+
+One class of chapter 01 (both tracks, tests/judge_fixtures.py) is graded twice
+in one run each: with the judge, as ``grade`` does, and the way grading worked
+before it, every test cell in the student's kernel. Well-behaved students keep
+their exact scores; each hostile one, a blank release plus an attack, gets 0
+with the judge, while the attacks on the kernel score without it (so these
+tests can fail). A correct answer that makes PyTorch print a warning keeps its
+points with the judge and loses them without.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+
+import pytest
+
+import judge_fixtures as jf
+from helpers.course import caps, sandbox
+from helpers.course import notebooks as nbs
+from helpers.course.classroom import grade_assignments
+from helpers.course.nbgrader_runner import REPO, make_course
+
+pytestmark = pytest.mark.skipif(
+    sandbox.unavailable_reason() is not None and not os.environ.get("CI"),
+    reason=f"no sandbox on this machine: {sandbox.unavailable_reason()}")
+
+LIMITS = caps.Limits(cell_timeout=60, notebook_timeout=300)
+
+
+def _grade(root, judged: bool, **only):
+    course = make_course(root / "course", REPO / "source")
+    expected = jf.write_class(course / "submitted", REPO / "chapters", REPO / "solutions", **only)
+    limits = dataclasses.replace(LIMITS, judge=judged)
+    runs = grade_assignments([jf.ASSIGNMENT], course, jobs=2, limits=limits, progress=False,
+                             log=lambda *_: None)
+    return course, runs[jf.ASSIGNMENT], expected
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory):
+    return _grade(tmp_path_factory.mktemp("judged"), judged=True)
+
+
+@pytest.fixture(scope="module")
+def in_kernel(tmp_path_factory):
+    """The control, on the quicker track: each attack on the kernel, and the warning."""
+    return _grade(tmp_path_factory.mktemp("in-kernel"), judged=False, tracks=("pytorch",),
+                  students=(*jf.WORK_WITHOUT_JUDGE, "warning"))
+
+
+def score(run, student: str, track: str) -> float:
+    return run.total(student, track)[0]
+
+
+@pytest.mark.parametrize("student", ["perfect", "blank", "warning"])
+def test_well_behaved_students_keep_their_exact_scores(judged, student):
+    _, run, expected = judged
+    for track, points in expected[student].items():
+        assert score(run, student, track) == points, (student, track, run.results[student].faults)
+
+
+@pytest.mark.parametrize("attack", list(jf.ATTACKS))
+def test_each_attack_gets_what_its_answers_earn(judged, attack):
+    _, run, _ = judged
+    assert [score(run, attack, track) for track in jf.TRACKS] == [0, 0], run.results[attack].faults
+
+
+@pytest.mark.parametrize("attack", jf.WORK_WITHOUT_JUDGE)
+def test_without_the_judge_the_attack_scores(in_kernel, attack):
+    """The control: the same attack, test cells run in the student's kernel."""
+    _, run, _ = in_kernel
+    assert score(run, attack, "pytorch") > 0
+
+
+def test_a_library_warning_costs_no_point_only_with_the_judge(judged, in_kernel):
+    _, with_judge, expected = judged
+    _, without, _ = in_kernel
+    full = expected["warning"]["pytorch"]
+    assert score(with_judge, "warning", "pytorch") == full
+    assert score(without, "warning", "pytorch") < full   # stderr in the test cell scores 0 there
+
+
+def _hidden_lines(track: str) -> set[str]:
+    source = nbs.read(REPO / "source" / jf.ASSIGNMENT / f"{track}.ipynb")
+    hidden = set()
+    for cell in source.cells:
+        if nbs.is_autograded_test(cell):
+            hidden |= {line.strip() for line in nbs.region_lines(cell.source, nbs.BEGIN_HIDDEN, nbs.END_HIDDEN)
+                       if len(line.strip()) > 12 and not line.strip().startswith("#")}
+    return hidden
+
+
+@pytest.mark.parametrize("student", ["perfect", "blank"])
+@pytest.mark.parametrize("track", jf.TRACKS)
+def test_feedback_shows_each_hidden_check_never_its_code(judged, student, track):
+    import html
+    course, _, _ = judged
+    text = html.unescape((course / "feedback" / student / jf.ASSIGNMENT / f"{track}.html").read_text())
+    shown = [line for line in _hidden_lines(track) if line in text]
+    assert not shown, f"hidden test code in the feedback: {shown[:3]}"
+    assert "hidden_seed" not in text and "default_rng(20" not in text
+    if student == "perfect":
+        assert re.search(r"hidden check 1/2, shapes and values of windows on 6 random series: passed", text)
+        assert "hidden check 3/3, q3: passed" in text
+    else:
+        assert "hidden checks: not run" in text
+
+
+def test_red_flags_name_the_attacks_and_no_well_behaved_student(judged):
+    _, run, _ = judged
+    flagged = {flag.student for flag in run.red_flags}
+    assert flagged >= {"input-transformer", "ast-transformer", "quiet-errors", "no-ops", "fake-agent"}
+    assert not flagged & {"perfect", "blank", "warning"}
+    assert all(score(run, s, t) == 0 for s in flagged for t in jf.TRACKS)  # information, never a score
