@@ -199,3 +199,38 @@ def test_a_hostile_reply_is_no_answer(reply):
 def test_no_reply_is_no_answer():
     with pytest.raises(KernelSilent):
         Bridge(lambda request: None).get("x")
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_a_probe_sent_by_value_keeps_its_state_and_records(kernel, framework):
+    """A stateful probe has one twin in the kernel: its state carries over from call to call,
+    and what it recorded there comes back into the judge's list."""
+    if framework == "keras":
+        pytest.importorskip("keras")
+    from helpers import checks
+    judge, define = kernel
+
+    def read(model, ids):
+        if framework == "torch":
+            return model(torch.as_tensor(ids)[None])[0][0, -1].detach().numpy()
+        import keras
+        return keras.ops.convert_to_numpy(model(np.asarray(ids)[None]))[0, -1]
+
+    define(read=read)
+    record = []
+    probe = checks.language_model_probe(framework, seed=1, record=record)
+    first = judge.get("read")(probe, [1, 2, 3])
+    second = judge.get("read")(probe, [1, 2, 3])
+    assert record == [3, 3]
+    stateful = framework == "keras"            # the Keras probe is stateful, the torch one is not
+    assert np.allclose(first, second) != stateful
+
+
+def test_a_random_generator_crosses_in_its_state_and_comes_back_advanced(kernel):
+    judge, define = kernel
+    define(draw=lambda rng, n: rng.integers(0, 1000, size=n))
+    mine, same = np.random.default_rng(5), np.random.default_rng(5)
+    assert judge.get("draw")(mine, 3).tolist() == same.integers(0, 1000, size=3).tolist()
+    assert mine.integers(0, 1000) == same.integers(0, 1000)     # both advanced alike
+    with pytest.raises(codec.BridgeError):
+        codec.decode_value({"$": "rng", "bit_generator": "os.system", "state": {"$": "dict", "items": []}})

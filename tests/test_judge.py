@@ -115,3 +115,46 @@ def test_red_flags_name_the_attacks_and_no_well_behaved_student(judged):
     assert flagged >= {"input-transformer", "ast-transformer", "quiet-errors", "no-ops", "fake-agent"}
     assert not flagged & {"perfect", "blank", "warning"}
     assert all(score(run, s, t) == 0 for s in flagged for t in jf.TRACKS)  # information, never a score
+
+
+# --- faults while the judge calls the student's code (the tiny assignment, judged) -----------
+
+TINY_LIMITS = caps.Limits(cell_timeout=8, notebook_timeout=60, memory_bytes=400 * 2 ** 20, processes=64)
+# double_tests, after_tests
+FAULTY = {"good": ("def double(x):\n    return 2 * x", (1, 1)),
+          "loops-when-called": ("def double(x):\n    while True:\n        pass", (0, 0)),
+          "dies-when-called": ("def double(x):\n    import os\n    os._exit(3)", (0, 0)),
+          "returns-a-handle": ("def double(x):\n    return object()", (0, 0))}
+
+
+@pytest.fixture(scope="module")
+def judged_faults(tmp_path_factory):
+    import class_fixtures as cf
+    root = tmp_path_factory.mktemp("judged-faults")
+    source = cf.make_source(root / "source")
+    path = source / cf.ASSIGNMENT / f"{cf.NOTEBOOK}.ipynb"
+    tiny = nbs.read(path)
+    tiny.metadata["judge"] = True
+    nbs.write(tiny, path)
+    course = make_course(root / "course", source)
+    release = cf.release(source, root / "release")
+    for student, (double, _) in FAULTY.items():
+        nbs.write(cf.answered(release, double=double),
+                  course / "submitted" / student / cf.ASSIGNMENT / f"{cf.NOTEBOOK}.ipynb")
+    runs = grade_assignments([cf.ASSIGNMENT], course, jobs=2, limits=TINY_LIMITS, progress=False,
+                             log=lambda *_: None)
+    return runs[cf.ASSIGNMENT]
+
+
+@pytest.mark.parametrize("student", FAULTY)
+def test_a_fault_inside_a_judged_call_is_a_grade(judged_faults, student):
+    import class_fixtures as cf
+    got = judged_faults.results[student].scores[cf.NOTEBOOK]
+    assert (got["double_tests"][0], got["after_tests"][0]) == FAULTY[student][1], \
+        judged_faults.results[student].faults
+
+
+def test_judged_faults_are_named(judged_faults):
+    kinds = {s: {f.kind for f in r.faults} for s, r in judged_faults.results.items()}
+    assert "timeout" in kinds["loops-when-called"] and "kernel died" in kinds["dies-when-called"]
+    assert not kinds["good"] and not kinds["returns-a-handle"]

@@ -112,6 +112,9 @@ def encode_value(value, handle_of=None, layer_record=None, depth: int = 0):
     if isinstance(value, Handle):
         return {"$": "handle", "id": value.id, "kind": value.kind, "bases": list(value.bases),
                 "text": value.text, "name": value.name}
+    if kind is np.random.Generator:
+        state = value.bit_generator.state
+        return {"$": "rng", "bit_generator": state.get("bit_generator"), "state": again(state)}
     if kind is np.ndarray and value.dtype.kind in ARRAY_KINDS:
         return _array_record("nd", value)
     if isinstance(value, np.generic) and value.dtype.kind in ARRAY_KINDS:
@@ -299,6 +302,8 @@ def decode_value(data, resolve=None, layer=None, depth: int = 0):
         return layer(data, again)
     if tag in ("series", "frame"):
         return _decode_pandas(data, again)
+    if tag == "rng":
+        return _decode_rng(data, again)
     raise BridgeError(f"unknown value tag {tag!r}")
 
 
@@ -339,6 +344,22 @@ def _decode_pandas(record: dict, again):
     _need(all(isinstance(v, (np.ndarray, list)) and len(v) == len(index) for v in frame.values()),
           "each column needs as many values as the index")
     return pandas.DataFrame(frame, index=index, columns=columns)
+
+
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
+
+
+def _decode_rng(record: dict, again):
+    """A NumPy Generator in the state it was sent in (its bit generator from an allow-list)."""
+    name, state = record.get("bit_generator"), again(record.get("state"))
+    _need(name in BIT_GENERATORS and type(state) is dict and state.get("bit_generator") == name,
+          "a random generator needs a known bit generator and its state")
+    bit_generator = getattr(np.random, name)()
+    try:
+        bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as error:
+        raise BridgeError(f"invalid random generator state: {error}") from None
+    return np.random.Generator(bit_generator)
 
 
 def _items(record: dict, key: str) -> list:

@@ -71,8 +71,28 @@ def _torch_settings(module) -> dict:
     return settings
 
 
-def torch_record(module) -> dict | None:
-    """The record of a built-in torch module (and of all its children), else None."""
+PROBE_MODULE = "helpers.checks.torch_probes"
+
+
+def _torch_probe(module) -> bool:
+    """One of the course's probe models (helpers.checks.torch_probes), which say how to rebuild them."""
+    probes = sys.modules.get(PROBE_MODULE)
+    cls = type(module)
+    return probes is not None and cls.__module__ == PROBE_MODULE and cls in probes.PROBES
+
+
+def _probe_record(module) -> dict:
+    return {"$": "layer", "framework": "torch", "probe": type(module).__name__,
+            "training": bool(module.training), "settings": encode_value(module.settings),
+            "state": encode_value(dict(module.state_dict())),
+            "recorded": encode_value({name: getattr(module, name) for name in module.RECORDED})}
+
+
+def torch_record(module, probes: bool = False) -> dict | None:
+    """The record of a built-in torch module (and of all its children), else None; with
+    ``probes``, of a course probe model too (the judge sends those by value)."""
+    if probes and _torch_probe(module):
+        return _probe_record(module)
     if not _torch_builtin(module):
         return None
     record = {"$": "layer", "framework": "torch", "class": type(module).__name__,
@@ -93,8 +113,38 @@ def torch_record(module) -> dict | None:
     return record
 
 
+def _construct(cls, settings: dict, state: dict, label: str):
+    """``cls(**settings)`` with ``state`` loaded; any failure is a bad record."""
+    try:
+        module = cls(**settings)
+        module.load_state_dict(state, strict=True)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise BridgeError(f"cannot rebuild {label}: {error}") from None
+    return module
+
+
+def _probe_build(record: dict, decode) -> object:
+    import importlib
+    probes = importlib.import_module(PROBE_MODULE)
+    cls = {c.__name__: c for c in probes.PROBES}.get(record.get("probe"))
+    if cls is None:
+        raise BridgeError(f"{record.get('probe')!r} is not a course probe")
+    settings, state = decode(record.get("settings")), decode(record.get("state"))
+    recorded = decode(record.get("recorded"))
+    if type(settings) is not dict or type(state) is not dict or type(recorded) is not dict \
+            or not set(recorded) <= set(cls.RECORDED) or not all(isinstance(k, str) for k in settings):
+        raise BridgeError("a probe's settings, state and records are dicts")
+    module = _construct(cls, settings, state, f"the probe {cls.__name__}")
+    for name, value in recorded.items():
+        setattr(module, name, value)
+    module.train(bool(record.get("training", True)))
+    return module
+
+
 def _torch_build(record: dict, decode) -> object:
     import torch
+    if "probe" in record:
+        return _probe_build(record, decode)
     name = record.get("class")
     cls = getattr(torch.nn, name, None) if isinstance(name, str) and name.isidentifier() else None
     if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module) and cls is not torch.nn.Module
@@ -116,23 +166,26 @@ def _torch_build(record: dict, decode) -> object:
             raise BridgeError("a module's settings are a dict of names")
         if type(state) is not dict or not all(isinstance(v, torch.Tensor) for v in state.values()):
             raise BridgeError("a module's state is a dict of tensors")
-        try:
-            module = cls(**settings)
-            module.load_state_dict(state, strict=True)
-        except (TypeError, ValueError, RuntimeError) as error:
-            raise BridgeError(f"cannot rebuild nn.{name}: {error}") from None
+        module = _construct(cls, settings, state, f"nn.{name}")
     module.train(bool(record.get("training", True)))
     return module
 
 
 def torch_update(module, record: dict, decode) -> None:
-    """Copy a record's weights and mode into an existing module of the same form."""
+    """Copy a record's weights, mode (and a probe's records) into an existing module of the same form."""
+    from helpers.bridge.remote import update_in_place
     rebuilt = _torch_build(record, decode)
     try:
         module.load_state_dict(rebuilt.state_dict(), strict=True)
     except RuntimeError as error:
         raise BridgeError(f"the module came back with other parameters: {error}") from None
     module.train(rebuilt.training)
+    for name in getattr(module, "RECORDED", ()):
+        mine, theirs = getattr(module, name, None), getattr(rebuilt, name, None)
+        if type(mine) is list and type(theirs) is list:
+            update_in_place(mine, theirs)
+        else:
+            setattr(module, name, theirs)
 
 
 # --------------------------------------------------------------------------
@@ -171,6 +224,12 @@ def check_keras_config(config, depth: int = 0) -> None:
         registered = config.get("registered_name")
         if name in _KERAS_DATA_RECORDS:
             pass
+        elif module == KERAS_PROBE_MODULE:
+            import importlib
+            probes = importlib.import_module(KERAS_PROBE_MODULE)
+            if name not in {c.__name__ for c in probes.PROBE_LAYERS} \
+                    or registered != f"{KERAS_PROBE_PACKAGE}>{name}":
+                raise BridgeError(f"{name!r} is not one of the course's probe layers")
         elif name == "function":
             if not (module is None or (isinstance(module, str) and module.startswith("keras"))) \
                     or not _keras_function(keras, config.get("config")):
@@ -183,8 +242,20 @@ def check_keras_config(config, depth: int = 0) -> None:
         check_keras_config(value, depth + 1)
 
 
+KERAS_PROBE_MODULE = "helpers.checks.keras_probes"
+KERAS_PROBE_PACKAGE = "rnn_course"
+
+
+def _keras_probe_layer(layer) -> bool:
+    """One of the course's probe layers (helpers.checks.keras_probes), registered with Keras."""
+    probes = sys.modules.get(KERAS_PROBE_MODULE)
+    return probes is not None and type(layer) in probes.PROBE_LAYERS
+
+
 def _keras_builtin(keras, layer) -> bool:
     cls = type(layer)
+    if _keras_probe_layer(layer):
+        return True
     if not cls.__module__.startswith("keras.") or not _keras_builtin_class(keras, cls.__name__):
         return False
     if isinstance(layer, keras.Model):
@@ -215,9 +286,32 @@ def keras_record(layer) -> dict | None:
     try:
         config = keras.saving.serialize_keras_object(layer)
         weights = [encode_value(w) for w in layer.get_weights()]
+        recorded = {inner.name: encode_value(inner.record) for inner in _keras_sublayers(keras, layer)
+                    if _keras_probe_layer(inner) and type(inner.record) is list}
     except Exception:  # noqa: BLE001 - a layer that cannot describe itself stays a handle
         return None
-    return {"$": "layer", "framework": "keras", "config": config, "weights": weights}
+    return {"$": "layer", "framework": "keras", "config": config, "weights": weights,
+            "recorded": recorded}
+
+
+def _keras_sublayers(keras, layer) -> list:
+    return list(layer.layers) if isinstance(layer, keras.Model) else [layer]
+
+
+def _set_records(keras, layer, recorded: dict, decode, in_place: bool) -> None:
+    """Give the course's probe layers inside ``layer`` the lists they recorded."""
+    from helpers.bridge.remote import update_in_place
+    if type(recorded) is not dict:
+        raise BridgeError("a Keras layer's records are a dict")
+    for inner in _keras_sublayers(keras, layer):
+        if _keras_probe_layer(inner) and inner.name in recorded:
+            value = decode(recorded[inner.name])
+            if type(value) is not list:
+                raise BridgeError("a probe layer's record is a list")
+            if in_place and type(inner.record) is list:
+                update_in_place(inner.record, value)
+            else:
+                inner.use(value)
 
 
 def _keras_build(record: dict, decode) -> object:
@@ -232,10 +326,14 @@ def _keras_build(record: dict, decode) -> object:
     arrays = [decode_array(w) if isinstance(w, dict) and w.get("$") == "nd" else None for w in weights]
     if any(a is None for a in arrays):
         raise BridgeError("a Keras layer's weights are arrays")
+    if KERAS_PROBE_MODULE in str(config):
+        import importlib
+        importlib.import_module(KERAS_PROBE_MODULE)   # registers the probe layers with Keras
     try:
         layer = keras.saving.deserialize_keras_object(config, safe_mode=True)
         if arrays:
             layer.set_weights(arrays)
+        _set_records(keras, layer, record.get("recorded") or {}, decode, in_place=False)
     except BridgeError:
         raise
     except Exception as error:  # noqa: BLE001 - any failure to rebuild is a bad record
@@ -247,20 +345,30 @@ def keras_update(layer, record: dict, decode) -> None:
     """Copy a record's weights into an existing Keras layer of the same form."""
     if not hasattr(layer, "set_weights"):
         return  # an optimizer or a loss sent by value: what the student's code did to it stays there
+    import keras
     rebuilt = _keras_build(record, decode)
     try:
         layer.set_weights(rebuilt.get_weights())
     except ValueError as error:
         raise BridgeError(f"the layer came back with other weights: {error}") from None
+    _set_records(keras, layer, record.get("recorded") or {}, decode, in_place=True)
 
 
 # --------------------------------------------------------------------------
 # both
 # --------------------------------------------------------------------------
 
-def record_of(value) -> dict | None:
-    """A built-in layer's record, or None for anything else."""
-    return torch_record(value) or keras_record(value)
+def record_of(value, probes: bool = False) -> dict | None:
+    """A built-in layer's record (with ``probes``, a course probe's too), or None for anything else."""
+    return torch_record(value, probes) or keras_record(value)
+
+
+def class_name(record: dict) -> str:
+    """The class a layer record rebuilds."""
+    if record.get("framework") == "keras":
+        config = record.get("config")
+        return config.get("class_name", "") if isinstance(config, dict) else ""
+    return str(record.get("probe") or record.get("class") or "")
 
 
 def build(record: dict, decode) -> object:

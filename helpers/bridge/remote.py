@@ -15,6 +15,7 @@ the checks' ``except`` clauses see what they would in the notebook.
 from __future__ import annotations
 
 import builtins
+import secrets
 
 from helpers.bridge import layers
 from helpers.bridge.codec import (BridgeError, ErrorRecord, Handle, decode_error, decode_handle,
@@ -127,6 +128,9 @@ def update_in_place(mine, theirs) -> None:
         if mine.keys() != theirs.keys() or not all(_same(mine[k], theirs[k]) for k in mine):
             mine.clear()
             mine.update(theirs)
+    elif type(mine) is np.random.Generator and type(theirs) is np.random.Generator:
+        if type(mine.bit_generator) is type(theirs.bit_generator):
+            mine.bit_generator.state = theirs.bit_generator.state
     elif isinstance(mine, np.ndarray) and isinstance(theirs, np.ndarray):
         if mine.shape == theirs.shape and mine.flags.writeable:
             np.copyto(mine, theirs, casting="unsafe")
@@ -166,14 +170,22 @@ class Bridge:
 
     def __init__(self, send):
         self._send = send
+        # each layer the judge sends by value has one twin in the kernel, so that what
+        # lives only there (a stateful layer's states) carries over from call to call
+        self._twins: dict[int, tuple[object, int]] = {}
+        self._twin_base = secrets.randbits(40) << 20   # a judge started again never reuses a number
 
     # --- encoding what the judge sends ---
     def _encode(self, value, sent: list):
         def layer_record(obj):
-            record = layers.record_of(obj)
+            record = layers.record_of(obj, probes=True)
             if record is not None:
                 record["ref"] = len(sent)
                 sent.append(obj)
+                known = self._twins.get(id(obj))
+                if known is None or known[0] is not obj:
+                    known = self._twins[id(obj)] = (obj, self._twin_base + len(self._twins) + 1)
+                record["twin"] = known[1]
             return record
 
         def handle_of_remote(obj):

@@ -38,6 +38,7 @@ from helpers.checks.core import (
     check_shape,
     check_type,
     failure_lines,
+    repeat,
     show_failures_short,
     to_numpy,
 )
@@ -73,6 +74,9 @@ from helpers.checks.hidden_state import (
     check_weight_transfer,
 )
 from helpers.checks.introspect import (
+    is_keras_model,
+    is_model,
+    is_torch_module,
     param_counts,
     recurrent_layers,
     run_model,
@@ -104,7 +108,8 @@ __all__ = [
     "check_gradient_clipping", "check_loss_matches_output", "check_masking",
     "check_output_shape", "check_outputs_close", "check_padding", "check_param_count",
     "check_return_sequences", "check_scaling_fit_on_train", "check_shape", "check_type",
-    "check_windows", "failure_lines", "hidden_seed", "in_kernel", "param_counts", "recurrent_layers", "run_model", "to_numpy",
+    "check_windows", "failure_lines", "hidden_seed", "in_kernel", "is_keras_model", "is_model",
+    "is_torch_module", "param_counts", "repeat", "recurrent_layers", "run_model", "to_numpy",
     # chapter 02
     "check_rnn_forward", "check_rnn_step", "check_step_jacobian", "check_weight_transfer",
     # chapter 05

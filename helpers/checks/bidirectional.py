@@ -31,6 +31,7 @@ from helpers.checks.introspect import (
     prepare_batch,
     recurrent_layers,
     run_model,
+    where_it_lives,
 )
 from helpers.checks.models import _error_diagnosis, _id_sequences
 from helpers.text import pad_ids
@@ -288,7 +289,7 @@ def check_masked_states(model, sequences, atol: float = 1e-5) -> None:
     units = layers[-1].units
     max_len = max(len(row) for row in rows) + 3
     padded = pad_ids(rows, max_len, padding="post")
-    watch = _PackWatch(model, framework)
+    watch = where_it_lives(_PackWatch, model, framework)   # hooks where the model lives
     try:
         out = _run(model, framework, padded, f"a post-padded batch of shape {padded.shape}")
     finally:
@@ -308,4 +309,4 @@ def check_masked_states(model, sequences, atol: float = 1e-5) -> None:
                     f"padding changes the {name} final state: sequence {i} ({len(row)} ids), "
                     f"padded to {max_len}, differs from the same sequence alone by {gap:.2g} "
                     f"(more than atol={atol:g}): {start}. "
-                    + _unmasked_cause(model, framework, watch.packed))
+                    + _unmasked_cause(model, framework, list(watch.packed)))

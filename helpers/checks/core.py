@@ -213,18 +213,31 @@ def check_callable(fn, name: str) -> None:
             f"got {type_name(fn)}")
 
 
-def call_student(fn, call_text: str, *args, diagnose=None, **kwargs):
+def repeat(fn, times: int, *args) -> list:
+    """The results of ``times`` calls ``fn(*args)``, each given its own copy of every array
+    argument (other arguments, a random generator, are shared). A test that draws thousands
+    of samples runs it with ``checks.in_kernel(checks.repeat, ...)``: one request to the
+    student's kernel instead of one per call."""
+    if isinstance(times, bool) or not isinstance(times, numbers.Integral) or times < 1:
+        raise ValueError(f"times must be a whole number >= 1, got {times!r}")
+    return [fn(*(a.copy() if isinstance(a, np.ndarray) else a for a in args)) for _ in range(times)]
+
+
+def call_student(fn, call_text: str, *args, diagnose=None, name: str | None = None, **kwargs):
     """Call the student's ``fn``; turn any error but NotImplementedError into a
     failed check that says which controlled call failed.
 
     ``diagnose(error)`` may return a sentence naming the mistake behind the error.
+    ``name`` is the student's function when ``fn`` runs it for the check (the
+    exercise a NotImplementedError says is not answered yet).
     """
     try:
         return fn(*args, **kwargs)
     except NotImplementedError as error:  # still the release's stub: say so, keep the type
         if str(error):
             raise
-        raise NotImplementedError(f"{getattr(fn, '__name__', 'this function')} is {NOT_ANSWERED}") from None
+        name = name or getattr(fn, '__name__', 'this function')
+        raise NotImplementedError(f"{name} is {NOT_ANSWERED}") from None
     except Exception as error:  # the student's code failed on a controlled input
         advice = diagnose(error) if diagnose else None
         quoted = f"{call_text} raised {one_line(error)}"   # the diagnosis gets a line of its own

@@ -18,7 +18,8 @@ import sys
 import numpy as np
 
 from helpers.checks.core import call_student, check_callable, check_close, type_name, with_hint
-from helpers.checks.introspect import KERAS, TORCH, framework_of, is_model, recurrent_layers
+from helpers.checks.introspect import (KERAS, TORCH, framework_of, is_model, recurrent_layers,
+                                      where_it_lives)
 from helpers.checks.models import check_batch_first, check_output_shape
 from helpers.validation import one_of, positive_int
 
@@ -317,18 +318,10 @@ def _torch_lstm_checks(model, layer, batch, cell_call: str) -> None:
     heads = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     if not heads:
         return
-    seen = []
-    hook = lstm.register_forward_hook(lambda _m, _a, result: seen.append(result))
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            out = model(batch)
-            _, (h_n, c_n) = seen[-1]
-            from_h, from_c = heads[-1](h_n[-1]), heads[-1](c_n[-1])
-    finally:
-        hook.remove()
-        model.train(was_training)
+    from helpers.checks.torch_probes import last_recurrent_result
+    out, (_, (h_n, c_n)) = where_it_lives(last_recurrent_result, model, batch, layer.name)
+    with torch.no_grad():
+        from_h, from_c = heads[-1](h_n[-1]), heads[-1](c_n[-1])
     if (isinstance(out, torch.Tensor) and out.shape == from_c.shape
             and torch.allclose(out, from_c, atol=1e-6)
             and not torch.allclose(out, from_h, atol=1e-6)):

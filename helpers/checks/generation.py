@@ -25,12 +25,14 @@ import warnings
 
 import numpy as np
 
+from helpers.bridge import in_kernel
 from helpers.checks.core import (
     call_student,
     check_callable,
     check_close,
     is_tensor,
     one_line,
+    repeat,
     to_numpy,
     type_name,
     with_hint,
@@ -186,7 +188,10 @@ def language_model_probe(framework: str, vocab_size: int = 7, units: int = 5,
     if framework == KERAS:
         import keras
 
-        recorder = _keras_recorder(keras, record)
+        from helpers.checks.keras_probes import ChunkRecorder
+
+        recorder = ChunkRecorder()
+        recorder.use(record)
         model = keras.Sequential([
             keras.Input(batch_shape=(1, None), dtype="int32"), recorder,
             keras.layers.Embedding(vocab_size, embed_dim),
@@ -195,39 +200,10 @@ def language_model_probe(framework: str, vocab_size: int = 7, units: int = 5,
         model.set_weights([rng.normal(scale=0.9, size=w.shape).astype("float32")
                            for w in model.get_weights()])
         return model
-    import torch
+    from helpers.checks.torch_probes import LanguageModelProbe
 
-    class ProbeLanguageModel(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embed = torch.nn.Embedding(vocab_size, embed_dim)
-            self.rnn = torch.nn.LSTM(embed_dim, units, batch_first=True)
-            self.head = torch.nn.Linear(units, vocab_size)
-
-        def forward(self, ids, state=None):
-            if record is not None:
-                record.append(int(ids.shape[1]))
-            output, state = self.rnn(self.embed(ids), state)
-            return self.head(output), state
-
-    model = ProbeLanguageModel()
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.copy_(torch.from_numpy(
-                rng.normal(scale=0.9, size=tuple(parameter.shape)).astype("float32")))
-    return model
-
-
-def _keras_recorder(keras, record):
-    class ChunkRecorder(keras.layers.Layer):
-        """Passes its input through; appends the length of each piece it reads."""
-
-        def call(self, ids):
-            if record is not None and ids.shape[1] is not None:
-                record.append(int(ids.shape[1]))
-            return ids
-
-    return ChunkRecorder()
+    return LanguageModelProbe(vocab_size, units, seed=int(seed), embed_dim=embed_dim, scale=0.9,
+                              record=record)
 
 
 # --------------------------------------------------------------------------
@@ -522,9 +498,10 @@ def _frequencies(sample_next, logits, temperature, seed: int, draws: int) -> np.
     rng = np.random.default_rng(seed)
     call = f"sample_next(logits, temperature={temperature}, rng)"
     counts = np.zeros(len(logits))
-    for _ in range(draws):
-        got = call_student(sample_next, call, logits.copy(), temperature, rng,
-                           diagnose=_overflow_diagnosis)
+    # all the draws in one go where the student's code runs (one request when judged)
+    drawn = call_student(in_kernel, call, repeat, sample_next, draws, logits, temperature, rng,
+                         diagnose=_overflow_diagnosis, name=getattr(sample_next, "__name__", None))
+    for got in drawn:
         counts[_one_id(got, call, len(logits))] += 1
     return counts / draws
 
@@ -585,7 +562,7 @@ def _check_sample_next(sample_next) -> None:
         raise AssertionError(f"a high temperature flattens the distribution: at temperature 100 "
                              f"the draws should be nearly uniform (0.2 each), got "
                              f"{np.round(hot, 2).tolist()}. " + _SAMPLE_FIX)
-    runs = [[_one_id(sample_next(_LOGITS.copy(), 1.0, rng), "sample_next", 5) for _ in range(40)]
+    runs = [[_one_id(got, "sample_next", 5) for got in in_kernel(repeat, sample_next, 40, _LOGITS, 1.0, rng)]
             for rng in (np.random.default_rng(5), np.random.default_rng(5))]
     if runs[0] != runs[1]:
         raise AssertionError("two generators with the same seed gave different draws: use the "
@@ -728,8 +705,9 @@ def check_stream_logits(stream_logits, model, chunk_len: int = 6, lengths=(29, 1
             f"of {', '.join(map(str, lengths))} tokens")
     if record is not None:
         record.clear()
-    out = _stream_out(call_student(stream_logits, call, model, [s.copy() for s in streams],
-                                   chunk_len), call, lengths, vocab, chunk_len)
+    ran = call_student(in_kernel, call, run_stream, stream_logits, model, [s.copy() for s in streams],
+                       chunk_len, name=getattr(stream_logits, "__name__", "stream_logits"))
+    out = _stream_out(ran["logits"], call, lengths, vocab, chunk_len)
     if record and max(record) > chunk_len:
         raise AssertionError(f"{call} fed the model {max(record)} tokens at once: feed each "
                              f"stream in chunks of at most chunk_len = {chunk_len} tokens, the "
@@ -752,17 +730,37 @@ def check_stream_logits(stream_logits, model, chunk_len: int = 6, lengths=(29, 1
         check_close(got[i], expected, f"the logits of stream {i + 1} from {call} (one pass "
                     "over the stream)", atol=1e-5)
     if framework == TORCH:
-        _check_detached(model, out[0], streams[0], chunk_len, call)
+        _check_detached(model, ran["last_chunk_gradient"], streams[0], chunk_len, call)
 
 
-def _check_detached(model, logits, stream: np.ndarray, chunk_len: int, call: str) -> None:
+def _last_chunk_start(length: int, chunk_len: int) -> int:
+    return length - ((length - 1) % chunk_len + 1)
+
+
+def run_stream(stream_logits, model, streams, chunk_len: int) -> dict:
+    """Where the student's code runs: ``stream_logits(model, streams, chunk_len)``, and for a
+    PyTorch model whose first stream's logits carry gradients, the gradient of that stream's
+    last chunk with respect to each parameter (None without a graph). Gradients do not cross
+    to the judge; this is what it needs of them."""
+    logits = stream_logits(model, streams, chunk_len)
+    gradient = None
+    torch = sys.modules.get("torch")
+    first = logits[0] if isinstance(logits, (list, tuple)) and logits else None
+    if torch is not None and isinstance(model, torch.nn.Module) and is_tensor(first) \
+            and first.requires_grad:
+        last = _last_chunk_start(len(streams[0]), chunk_len)
+        parameters = [p for p in model.parameters() if p.requires_grad]
+        grads = torch.autograd.grad(first[last:].sum(), parameters, allow_unused=True)
+        gradient = [torch.zeros_like(p) if g is None else g.detach() for p, g in zip(parameters, grads)]
+    return {"logits": logits, "last_chunk_gradient": gradient}
+
+
+def _check_detached(model, got, stream: np.ndarray, chunk_len: int, call: str) -> None:
     """The gradient of the last chunk's logits must not reach the earlier chunks."""
     torch = sys.modules["torch"]
-    if not (is_tensor(logits) and logits.requires_grad):
+    if got is None:
         return                                  # no graph at all: nothing can grow
-    last = len(stream) - ((len(stream) - 1) % chunk_len + 1)
     parameters = [p for p in model.parameters() if p.requires_grad]
-    got = torch.autograd.grad(logits[last:].sum(), parameters, allow_unused=True)
     state = None
     with torch.enable_grad():
         for piece in _chunks(stream, chunk_len):

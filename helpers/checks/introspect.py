@@ -108,6 +108,39 @@ def framework_of(model, name: str = "model") -> str:
                     f"got {type_name(model)}{hint}")
 
 
+def is_torch_module(value) -> bool:
+    """Is ``value`` a ``torch.nn.Module`` (also one that stays in the student's kernel)?"""
+    try:
+        return framework_of(value) == TORCH
+    except TypeError:
+        return False
+
+
+def is_keras_model(value) -> bool:
+    """Is ``value`` a ``keras.Model`` (also one that stays in the student's kernel)?"""
+    if is_remote(value):
+        return handle_of(value).derives_from("keras.src.models.model.Model")
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(value, keras.Model)
+
+
+def where_it_lives(function, model, *args):
+    """``function(model, *args)``, run where ``model`` is.
+
+    When the judge grades, a model of the student's own class stays in the kernel;
+    what needs the live model (hooks, weights changed for a moment, a trace) runs
+    there, and only its result, as data, comes back. Otherwise it runs here."""
+    return in_kernel(function, model, *args) if is_remote(model) else function(model, *args)
+
+
+def named_recurrent(model, name: str) -> RecurrentLayer:
+    """The recurrent layer of ``model`` called ``name`` (as :func:`recurrent_layers` names it)."""
+    for layer in recurrent_layers(model):
+        if layer.name == name:
+            return layer
+    raise LookupError(f"the model has no recurrent layer {name!r}")
+
+
 def is_model(value) -> bool:
     """Is ``value`` a Keras model/layer or a torch module?"""
     try:

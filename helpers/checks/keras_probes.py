@@ -1,4 +1,4 @@
-"""What a student's Keras training function did, recorded where it runs and reported as data.
+"""Keras probes: what a student's training function did, and a layer that records what it reads.
 
 ``record_fit(compile_and_fit, model, ...)`` calls the student's function with a
 model whose ``fit`` is watched, and returns how ``fit`` was called (epochs,
@@ -14,6 +14,27 @@ import inspect
 
 import keras
 import numpy as np
+
+@keras.saving.register_keras_serializable(package="rnn_course")
+class ChunkRecorder(keras.layers.Layer):
+    """Passes its input through; appends the length of each piece it reads to ``record``
+    (a list, or None to record nothing)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.use(None)
+
+    def use(self, record: list | None) -> None:
+        """Append to ``record`` from now on (the list itself: Keras does not wrap it)."""
+        object.__setattr__(self, "record", record)
+
+    def call(self, ids):
+        if self.record is not None and ids.shape[1] is not None:
+            self.record.append(int(ids.shape[1]))
+        return ids
+
+
+PROBE_LAYERS = (ChunkRecorder,)
 
 CALLBACK_SETTINGS = ("monitor", "patience", "restore_best_weights", "min_delta", "mode",
                      "baseline", "start_from_epoch")

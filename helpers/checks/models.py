@@ -35,7 +35,9 @@ from helpers.checks.introspect import (
     prepare_batch,
     recurrent_layers,
     run_model,
+    named_recurrent,
     shifted_direction,
+    where_it_lives,
 )
 from helpers.validation import one_of
 
@@ -467,10 +469,15 @@ def check_both_directions(model, batch) -> None:
     before = _flat_arrays(run_checked(model, framework, x, "model"))
     for layer in layers:
         for direction in ("forward", "backward"):
-            with shifted_direction(layer, direction):
-                after = _flat_arrays(run_model(model, x))
+            after = _flat_arrays(where_it_lives(run_shifted, model, layer.name, direction, x))
             if all(np.allclose(a, b, rtol=0, atol=1e-7) for a, b in zip(before, after)):
                 raise AssertionError(_ignored_direction_message(layer, direction))
+
+
+def run_shifted(model, layer_name: str, direction: str, x):
+    """The model's output with one direction of its layer ``layer_name`` disturbed."""
+    with shifted_direction(named_recurrent(model, layer_name), direction):
+        return run_model(model, x)
 
 
 def _ignored_direction_message(layer: RecurrentLayer, direction: str) -> str:

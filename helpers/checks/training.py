@@ -388,7 +388,8 @@ def check_clipped_train_step(train_step, max_norm: float = 0.5,
     for limit, seed in ((max_norm, seeds[0]), (1e6, seeds[1])):   # clipped, then below the limit
         _, _, _, want_loss, raw = _probe_step_setup(seed)
         call = f"{name}(model, batch, loss_fn, optimizer, max_norm={limit:g})"
-        ran = call_student(in_kernel, call, run_clipped_step, train_step, seed, limit, learning_rate)
+        ran = call_student(in_kernel, call, run_clipped_step, train_step, seed, limit, learning_rate,
+                           name=name)
         loss, norm = _step_result(ran["result"], call)
         _diagnose_clipped_step(call, ran["applied"], raw, ran["grads"], norm, limit)
         if abs(loss - want_loss) > 1e-5 * max(1.0, abs(want_loss)):

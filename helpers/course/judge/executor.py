@@ -105,8 +105,9 @@ def source_imports(source_nb) -> list[str]:
 
 
 def is_judged(source_nb) -> bool:
-    """Does this notebook ask to have its test cells judged? (``metadata.judge: true``)"""
-    return bool(source_nb.metadata.get("judge", False))
+    """Are this notebook's test cells judged? Yes, unless its metadata says ``"judge": false``
+    (a notebook whose tests are not written for the bridge yet)."""
+    return source_nb.metadata.get("judge", True) is not False
 
 
 def outputs_of(outcome: dict) -> list:
@@ -240,13 +241,13 @@ class JudgedExecute(GuardedExecute):
             return None, "your code did not stop when interrupted, so the kernel was stopped"
         finally:
             self.nb.cells[index] = cell
+        enames = [out.get("ename") for out in probe.outputs if out.output_type == "error"]
+        if CELL_TIMEOUT in enames:   # interrupted: whatever the agent said after is not an answer
+            self._fault("timeout", cell, index, f"interrupted after {self.timeout} s")
+            return None, f"your code ran past the {self.timeout} s limit of this test cell and was interrupted"
         for out in probe.outputs:
             if out.output_type == "display_data" and isinstance(out.get("data", {}).get(MIME), str):
                 return out.data[MIME], ""
-        enames = [out.get("ename") for out in probe.outputs if out.output_type == "error"]
-        if CELL_TIMEOUT in enames:
-            self._fault("timeout", cell, index, f"interrupted after {self.timeout} s")
-            return None, f"your code ran past the {self.timeout} s limit of this test cell and was interrupted"
         if KERNEL_DIED in enames:
             return None, "the kernel died while the tests ran your code"
         return None, "no answer" + (f" ({enames[0]})" if enames else "")

@@ -76,7 +76,12 @@ def describe(error: BaseException) -> str:
     """``Type: message`` of a failure as the student should read it."""
     from helpers.checks.core import NOT_ANSWERED
     if isinstance(error, KernelSilent):
-        return "KernelSilentError: " + SILENT.format(detail=error)
+        detail = str(error)
+        if detail.startswith(("your code ran past", "the tests of this cell ran past", "your code did not stop")):
+            return f"CellTimeoutError: {detail}."
+        if detail.startswith(("the kernel died", "the kernel is not running")):
+            return f"KernelDiedError: {detail}."
+        return "KernelSilentError: " + SILENT.format(detail=detail)
     name = type(error).__name__
     text = str(error)
     if isinstance(error, NotImplementedError) and not text:
