@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-
 from helpers.course import notebooks as nbs
 
 ASSIGNMENT = "01_sequential_data"
@@ -121,6 +119,10 @@ def pad_batch(sequences, max_len, padding="post", truncating="post"):
 """
 
 
+# a correct answer with a red flag: it reaches into builtins, harmlessly
+FLAGGED = "import builtins\nassert builtins.len([1]) == 1\n"
+
+
 def _attacked(release, track: str, attack: str):
     answers = {}
     for gid, code in ATTACKS[attack].items():
@@ -144,16 +146,11 @@ def write_class(submitted: Path, release_dir: Path, solutions_dir: Path, tracks=
         notebooks.update({attack: (_attacked(release, track, attack), 0) for attack in ATTACKS})
         if track == "pytorch":
             notebooks["warning"] = (nbs.fill_answers(solution, {"padding_answer": WARNING_PAD_BATCH}), full)
+            flagged = nbs.solution_source(nbs.cells_by_grade_id(solution)["windows_answer"])
+            notebooks["flagged"] = (nbs.fill_answers(solution, {"windows_answer": FLAGGED + flagged}), full)
         for student, (nb, score) in notebooks.items():
             if students is not None and student not in students:
                 continue
             nbs.write(nbs.clear_outputs(nb), submitted / student / ASSIGNMENT / f"{track}.ipynb")
             expected.setdefault(student, {})[track] = score
     return expected
-
-
-def source_of(attack: str) -> str:
-    return "\n".join(ATTACKS[attack].values())
-
-
-__all__ = ["ASSIGNMENT", "ATTACKS", "TRACKS", "WORK_WITHOUT_JUDGE", "write_class", "nbformat"]

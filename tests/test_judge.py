@@ -55,7 +55,7 @@ def score(run, student: str, track: str) -> float:
     return run.total(student, track)[0]
 
 
-@pytest.mark.parametrize("student", ["perfect", "blank", "warning"])
+@pytest.mark.parametrize("student", ["perfect", "blank", "warning", "flagged"])
 def test_well_behaved_students_keep_their_exact_scores(judged, student):
     _, run, expected = judged
     for track, points in expected[student].items():
@@ -110,11 +110,12 @@ def test_feedback_shows_each_hidden_check_never_its_code(judged, student, track)
 
 
 def test_red_flags_name_the_attacks_and_no_well_behaved_student(judged):
-    _, run, _ = judged
+    _, run, expected = judged
     flagged = {flag.student for flag in run.red_flags}
     assert flagged >= {"input-transformer", "ast-transformer", "quiet-errors", "no-ops", "fake-agent"}
     assert not flagged & {"perfect", "blank", "warning"}
-    assert all(score(run, s, t) == 0 for s in flagged for t in jf.TRACKS)  # information, never a score
+    # information, never a score: a correct answer that reaches into builtins keeps its points
+    assert "flagged" in flagged and score(run, "flagged", "pytorch") == expected["flagged"]["pytorch"]
 
 
 # --- faults while the judge calls the student's code (the tiny assignment, judged) -----------

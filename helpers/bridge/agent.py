@@ -76,6 +76,12 @@ class _Decoder:
         self.sent_layers: dict[int, object] = {}
         self.arguments = ([], {})   # a call's arguments, to send back what the call changed
 
+    def after(self) -> dict:
+        """The call's mutable arguments as they are now (None for the others)."""
+        args, kwargs = self.arguments
+        return {"args": [_mutable_after(a) for a in args],
+                "kwargs": {k: _mutable_after(v) for k, v in kwargs.items()}}
+
     def layer(self, record, decode):
         twin = record.get("twin")
         obj = _twins.get(twin) if type(twin) is int else None
@@ -106,6 +112,12 @@ def _import(path: str):
     return target
 
 
+def _call(target, request: dict, decode):
+    args, kwargs = decode(request["args"]), decode(request["kwargs"])
+    decode.arguments = (args, kwargs)
+    return target(*args, **kwargs)
+
+
 def _perform(request: dict, decode):
     op = request.get("op")
     if op == "get":
@@ -115,15 +127,10 @@ def _perform(request: dict, decode):
             raise NameError(f"name '{name}' is not defined")
         return namespace[name]
     if op == "new":
-        target = _import(request["path"])
-        args, kwargs = decode(request["args"]), decode(request["kwargs"])
-        decode.arguments = (args, kwargs)
-        return target(*args, **kwargs)
+        return _call(_import(request["path"]), request, decode)
     target = decode(request["target"])
     if op == "call":
-        args, kwargs = decode(request["args"]), decode(request["kwargs"])
-        decode.arguments = (args, kwargs)
-        return target(*args, **kwargs)
+        return _call(target, request, decode)
     if op == "getattr":
         return getattr(target, request["name"])
     if op == "setattr":
@@ -180,16 +187,10 @@ def reply(request_text: str) -> str:
         request = json.loads(request_text)
         value = _perform(request, decoder)
         written = {str(ref): layers.record_of(obj, probes=True) for ref, obj in decoder.sent_layers.items()}
-        args, kwargs = decoder.arguments
-        after = {"args": [_mutable_after(a) for a in args],
-                 "kwargs": {k: _mutable_after(v) for k, v in kwargs.items()}}
-        return dumps({"ok": _encode(value), "writeback": written, "after": after})
+        return dumps({"ok": _encode(value), "writeback": written, "after": decoder.after()})
     except BaseException as error:  # noqa: BLE001 - every failure is reported to the judge
         try:
-            args, kwargs = decoder.arguments
-            after = {"args": [_mutable_after(a) for a in args],
-                     "kwargs": {k: _mutable_after(v) for k, v in kwargs.items()}}
-            return dumps({"error": error_record(error), "after": after})
+            return dumps({"error": error_record(error), "after": decoder.after()})
         except Exception:  # noqa: BLE001
             return dumps({"error": {"type": "Exception", "message": "an error that cannot be described"}})
 

@@ -17,13 +17,20 @@ from __future__ import annotations
 import builtins
 import secrets
 
+import numpy as np
+
 from helpers.bridge import layers
 from helpers.bridge.codec import (BridgeError, ErrorRecord, Handle, decode_error, decode_handle,
                                   decode_value, dumps, encode_value, loads)
 
 
 class KernelSilent(RuntimeError):
-    """The kernel gave no usable answer (it was changed, it died or it ran out of time)."""
+    """The kernel gave no usable answer: ``why`` is "timeout", "died" or "silent" (it was
+    changed, or its answer was not valid)."""
+
+    def __init__(self, message: str, why: str = "silent"):
+        super().__init__(message)
+        self.why = why
 
 
 class StudentError(Exception):
@@ -112,7 +119,6 @@ class Remote:
 
 def update_in_place(mine, theirs) -> None:
     """Make the judge's list, dict, array or tensor ``mine`` equal to ``theirs`` in place."""
-    import numpy as np
     if type(mine) is list and type(theirs) is list:
         if len(mine) == len(theirs):
             for k, (a, b) in enumerate(zip(mine, theirs)):
@@ -148,7 +154,6 @@ def _is_tensor(value) -> bool:
 
 
 def _same(a, b) -> bool:
-    import numpy as np
     try:
         if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) or _is_tensor(a) or _is_tensor(b):
             return type(a) is type(b) and a.shape == b.shape and bool((a == b).all())

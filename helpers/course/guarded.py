@@ -108,20 +108,16 @@ class GuardedExecute(Execute):
         try:
             cell = self.execute_cell(cell, index, store_history=True)
         except DeadKernelError:
-            reason = self.km.exit_reason() if hasattr(self.km, "exit_reason") else "it died"
+            reason = self._kernel_died(cell, index)
             cell.outputs.append(error_output(
                 KERNEL_DIED, f"the kernel died while this cell ran: {reason}. "
                              "The cells below were not run and score 0."))
-            self._stopped = f"the kernel died in an earlier cell ({reason})"
-            self._fault("memory cap" if "memory" in reason else "kernel died", cell, index, reason)
         except CellTimeoutError:
-            run_sync(self.km.shutdown_kernel)(now=True)
+            self._stop_unstoppable(cell, index)
             cell.outputs.append(error_output(
                 CELL_TIMEOUT, f"this cell ran longer than {self._cell_timeout} s and did not stop "
                               "when interrupted, so the kernel was stopped. The cells below were "
                               "not run and score 0."))
-            self._stopped = "an earlier cell did not stop when interrupted after its timeout"
-            self._fault("timeout", cell, index, "did not stop when interrupted; kernel stopped")
         else:
             enames = {out.get("ename") for out in cell.outputs if out.output_type == "error"}
             if NOTEBOOK_TIMEOUT in enames:
@@ -135,6 +131,20 @@ class GuardedExecute(Execute):
             self._fault("process cap", cell, index,
                         f"tried to start more than {self.km.processes} processes/threads")
         return cell, resources
+
+    # --- the kernel gone: the rest of the notebook is not run ---
+    def _kernel_died(self, cell, index: int) -> str:
+        """Record that the kernel died while ``cell`` ran; returns why."""
+        reason = self.km.exit_reason() if hasattr(self.km, "exit_reason") else "it died"
+        self._stopped = f"the kernel died in an earlier cell ({reason})"
+        self._fault("memory cap" if "memory" in reason else "kernel died", cell, index, reason)
+        return reason
+
+    def _stop_unstoppable(self, cell, index: int) -> None:
+        """Stop a kernel that ignored the interrupt after a timeout while ``cell`` ran."""
+        run_sync(self.km.shutdown_kernel)(now=True)
+        self._stopped = "an earlier cell did not stop when interrupted after its timeout"
+        self._fault("timeout", cell, index, "did not stop when interrupted; kernel stopped")
 
     @staticmethod
     def _timeout_error(ename: str, evalue: str) -> dict:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,10 +34,12 @@ from helpers.checks.core import failure_lines
 from helpers.checks.seeds import PUBLIC_KEY
 from helpers.course import notebooks as nbs
 from helpers.course.caps import THREAD_VARIABLES
-from helpers.course.guarded import CELL_TIMEOUT, KERNEL_DIED, GuardedExecute, error_output
+from helpers.course.guarded import CELL_TIMEOUT, GuardedExecute, error_output
 from helpers.course.judge import cells as test_cells
 
 JUDGE_START_S = 120      # the judge's imports (TensorFlow on a busy machine)
+# why a request got no answer, as the judge names it to the student
+TIMEOUT, DIED, SILENT = "timeout", "died", "silent"
 AGENT_CALL = "__import__('helpers.bridge.agent', fromlist=['answer']).answer({request!r})"
 
 
@@ -84,7 +87,6 @@ class JudgeProcess:
                 self.proc.kill()
                 self.proc.wait()
         self._log.close()
-        import shutil
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -178,7 +180,9 @@ class JudgedExecute(GuardedExecute):
             return
         message = self._judge.receive(JUDGE_START_S)
         if message.get("kind") != "ready":
-            raise JudgeFailed(f"the judge did not start: {message}")
+            raise JudgeFailed(f"the judge did not start: {str(message)[:200]}")
+        if message.get("error"):   # its name would otherwise be read from the student's kernel
+            raise JudgeFailed(f"the judge could not import {message['error']}")
         self._judge_ready = True
 
     def preprocess_cell(self, cell, resources, index):
@@ -213,41 +217,34 @@ class JudgedExecute(GuardedExecute):
                 return message["outcome"]
             if message.get("kind") != "bridge":
                 raise JudgeFailed(f"unexpected message from the judge: {str(message)[:200]}")
-            text, problem = self._ask_kernel(message["request"], cell, index)
-            self._judge.send({"kind": "reply", "text": text, "problem": problem})
+            text, why, problem = self._ask_kernel(message["request"], cell, index)
+            self._judge.send({"kind": "reply", "text": text, "why": why, "problem": problem})
 
     # --- the kernel's side of one request ---
-    def _ask_kernel(self, request: str, cell, index) -> tuple[str | None, str]:
+    def _ask_kernel(self, request: str, cell, index) -> tuple[str | None, str, str]:
+        """(the agent's reply or None, and when None: why, in a word and in a sentence)."""
         if self._stopped:
-            return None, f"the kernel is not running any more: {self._stopped}"
+            return None, DIED, f"the kernel is not running any more: {self._stopped}"
         remaining = self._cell_deadline - monotonic()
         if remaining < 1:
-            return None, f"the tests of this cell ran past the {self.timeout} s limit per cell"
+            return None, TIMEOUT, f"the tests of this cell ran past the {self.timeout} s limit per cell"
         probe = nbformat.v4.new_code_cell(AGENT_CALL.format(request=request))
         self._cell_timeout = max(1, int(remaining))
         self.error_on_timeout = self._timeout_error(CELL_TIMEOUT, "the request ran out of time")
         try:
             self.execute_cell(probe, index, store_history=False)
         except DeadKernelError:
-            reason = self.km.exit_reason() if hasattr(self.km, "exit_reason") else "it died"
-            self._stopped = f"the kernel died in an earlier cell ({reason})"
-            self._fault("memory cap" if "memory" in reason else "kernel died", cell, index, reason)
-            return None, f"the kernel died while the tests ran your code: {reason}"
+            return None, DIED, f"the kernel died while the tests ran your code: {self._kernel_died(cell, index)}"
         except CellTimeoutError:
-            from jupyter_core.utils import run_sync
-            run_sync(self.km.shutdown_kernel)(now=True)
-            self._stopped = "an earlier cell did not stop when interrupted after its timeout"
-            self._fault("timeout", cell, index, "did not stop when interrupted; kernel stopped")
-            return None, "your code did not stop when interrupted, so the kernel was stopped"
+            self._stop_unstoppable(cell, index)
+            return None, TIMEOUT, "your code did not stop when interrupted, so the kernel was stopped"
         finally:
-            self.nb.cells[index] = cell
+            self.nb.cells[index] = cell   # nbclient put the probe in the test cell's place
         enames = [out.get("ename") for out in probe.outputs if out.output_type == "error"]
         if CELL_TIMEOUT in enames:   # interrupted: whatever the agent said after is not an answer
             self._fault("timeout", cell, index, f"interrupted after {self.timeout} s")
-            return None, f"your code ran past the {self.timeout} s limit of this test cell and was interrupted"
+            return None, TIMEOUT, f"your code ran past the {self.timeout} s limit of this test cell and was interrupted"
         for out in probe.outputs:
             if out.output_type == "display_data" and isinstance(out.get("data", {}).get(MIME), str):
-                return out.data[MIME], ""
-        if KERNEL_DIED in enames:
-            return None, "the kernel died while the tests ran your code"
-        return None, "no answer" + (f" ({enames[0]})" if enames else "")
+                return out.data[MIME], "", ""
+        return None, SILENT, "no answer" + (f" ({enames[0]})" if enames else "")

@@ -64,7 +64,8 @@ class Namespace(dict):
         self.fetched.clear()
 
 
-def _where(error: BaseException, filename: str) -> tuple[int, str] | None:
+def _where(error: BaseException, filename: str) -> int | None:
+    """The line of the test cell where ``error`` was raised (the innermost one), or None."""
     found = None
     for frame, number in traceback.walk_tb(error.__traceback__):
         if frame.f_code.co_filename == filename:
@@ -76,12 +77,8 @@ def describe(error: BaseException) -> str:
     """``Type: message`` of a failure as the student should read it."""
     from helpers.checks.core import NOT_ANSWERED
     if isinstance(error, KernelSilent):
-        detail = str(error)
-        if detail.startswith(("your code ran past", "the tests of this cell ran past", "your code did not stop")):
-            return f"CellTimeoutError: {detail}."
-        if detail.startswith(("the kernel died", "the kernel is not running")):
-            return f"KernelDiedError: {detail}."
-        return "KernelSilentError: " + SILENT.format(detail=detail)
+        named = {"timeout": "CellTimeoutError", "died": "KernelDiedError"}.get(error.why)
+        return f"{named}: {error}." if named else "KernelSilentError: " + SILENT.format(detail=error)
     name = type(error).__name__
     text = str(error)
     if isinstance(error, NotImplementedError) and not text:
@@ -124,8 +121,7 @@ def run_cell(cell: TestCell, namespace: Namespace, grade_id: str) -> dict:
     hidden = []
     blocked = "the visible tests failed" if visible["failed"] else ""
     if not blocked and cell.setup is not None:
-        setup = run_part(cell.setup, namespace, filename)
-        stdout += ""  # what hidden code prints is never shown
+        setup = run_part(cell.setup, namespace, filename)   # what hidden code prints is never shown
         if setup["failed"]:
             blocked = f"the hidden tests could not start: {setup['message']}"
     for part in cell.checks:
@@ -138,11 +134,8 @@ def run_cell(cell: TestCell, namespace: Namespace, grade_id: str) -> dict:
     after = None
     if cell.after is not None and not blocked:
         after = run_part(cell.after, namespace, filename)
-    failure = None
-    if visible["failed"]:
-        failure = {"message": visible["message"], "line": visible["line"], "code": visible["code"]}
-    elif after is not None and after["failed"]:
-        failure = {"message": after["message"], "line": after["line"], "code": after["code"]}
+    failed = next((p for p in (visible, after) if p is not None and p["failed"]), None)
+    failure = {k: failed[k] for k in ("message", "line", "code")} if failed else None
     return {"stdout": stdout, "failure": failure, "hidden": hidden}
 
 
@@ -168,7 +161,7 @@ def _bridge_over(channel: Channel) -> Bridge:
         channel.send({"kind": "bridge", "request": request})
         reply = channel.receive()
         if reply.get("text") is None:
-            raise KernelSilent(reply.get("problem") or "no answer")
+            raise KernelSilent(reply.get("problem") or "no answer", reply.get("why") or "silent")
         return reply["text"]
     return Bridge(send)
 
@@ -187,15 +180,15 @@ def serve(channel: Channel) -> None:
         if kind == "start":
             from helpers.checks import seeds
             seeds.set_key(message["key"])
-            problems = []
+            error = ""
             for statement in message["imports"]:
                 try:
                     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
                         warnings.simplefilter("ignore")
                         exec(statement, namespace)  # noqa: S102 - the source notebook's imports
-                except Exception as error:  # noqa: BLE001
-                    problems.append(f"{statement}: {type(error).__name__}: {error}")
-            channel.send({"kind": "ready", "problems": problems})
+                except Exception as failure:  # noqa: BLE001 - a broken environment, said once
+                    error = error or f"{statement}: {type(failure).__name__}: {failure}"
+            channel.send({"kind": "ready", "error": error})
         elif kind == "cell":
             outcome = run_cell(split(message["source"]), namespace, message["grade_id"])
             channel.send({"kind": "done", "outcome": outcome})
