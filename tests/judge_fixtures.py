@@ -1,6 +1,7 @@
 """Students who attack the grade from inside their own kernel, and what each must score.
 
-Each hostile student hands in chapter 01's blank release (both tracks) with an
+Each hostile student hands in chapter 01's blank release (PyTorch, and Keras for two
+attacks, ``KERAS_ATTACKS``) with an
 attack added to its answer cells: code that changes IPython, the course's
 checks, NumPy or PyTorch, the kernel's side of the judge's bridge, or answers
 with objects that equal anything. Graded with the judge, each must get exactly
@@ -100,6 +101,9 @@ ATTACKS = {
     "always-equal": {"quiz_answer": ALWAYS_EQUAL},
     "fake-agent": {"windows_answer": FAKE_AGENT},
 }
+# every attack is framework-independent: all of them on the quicker PyTorch track, and on
+# Keras the headline attack and the one on the bridge (whose Keras path differs)
+KERAS_ATTACKS = ("input-transformer", "fake-agent")
 # attacks on the kernel that score points when test cells run in it (the control);
 # the fake agent has nothing to attack there
 WORK_WITHOUT_JUDGE = ("input-transformer", "ast-transformer", "quiet-errors", "no-ops", "always-equal")
@@ -143,7 +147,8 @@ def write_class(submitted: Path, release_dir: Path, solutions_dir: Path, tracks=
         solution = nbs.read(solutions_dir / ASSIGNMENT / f"{track}.ipynb")
         full = sum(nbs.nbgrader_meta(c).get("points", 0) for c in release.cells if nbs.is_autograded_test(c))
         notebooks = {"perfect": (solution, full), "blank": (release, 0)}
-        notebooks.update({attack: (_attacked(release, track, attack), 0) for attack in ATTACKS})
+        notebooks.update({attack: (_attacked(release, track, attack), 0) for attack in ATTACKS
+                          if track == "pytorch" or attack in KERAS_ATTACKS})
         if track == "pytorch":
             notebooks["warning"] = (nbs.fill_answers(solution, {"padding_answer": WARNING_PAD_BATCH}), full)
             flagged = nbs.solution_source(nbs.cells_by_grade_id(solution)["windows_answer"])

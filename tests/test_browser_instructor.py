@@ -91,6 +91,9 @@ def test_the_instructor_lab(demo, instructor):
         page.locator("#main-table a.name-shown", has_text=re.compile("^perfect$")).click()
         score = page.locator(f"input#{WRITTEN}")
         score.wait_for()
+        # the formgrader binds its inputs after loading the grades: a value typed before
+        # that is dropped (seen under load), so wait until the page is quiet first
+        page.wait_for_load_state("networkidle")
         with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT"):
             score.fill("1")
             score.press("Tab")
