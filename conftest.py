@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from helpers.course.caps import THREAD_VARIABLES
+from helpers.course.grading.caps import THREAD_VARIABLES
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TQDM_DISABLE", "1")  # kernels started by nbval print no progress bars

@@ -39,7 +39,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Feedback never shows the hidden tests' code (nbgrader#1363): each hidden block becomes
 # one line; the judge wrote what each hidden check found into the cell's output.
-from helpers.course.judge.feedback import HideHiddenTests  # noqa: E402
+from helpers.course.grading.judge.feedback import HideHiddenTests  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 

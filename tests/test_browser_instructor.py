@@ -13,9 +13,9 @@ import re
 import pytest
 
 import browser
-from helpers.course import labs
+from helpers.course.labs import profiles as labs
 from helpers.course import notebooks as nbs
-from helpers.course.demo import run_demo
+from helpers.course.authoring.demo import run_demo
 from nbgrader.api import Gradebook
 
 REF = nbs.NotebookRef("01_sequential_data", "pytorch")

@@ -13,9 +13,9 @@ import pytest
 
 import browser
 from course_paths import CHAPTERS, SOLUTIONS
-from helpers.course import labs
+from helpers.course.labs import profiles as labs
 from helpers.course import notebooks as nbs
-from helpers.course.workspace import sync_workspace
+from helpers.course.labs.workspace import sync_workspace
 
 REF = nbs.NotebookRef("01_sequential_data", "pytorch")   # the quickest chapter to run
 ANSWER, TEST, NEXT_TEST = "windows_answer", "windows_tests", "features_tests"

@@ -3,7 +3,7 @@
 import pytest
 
 from helpers.course import notebooks as nbs
-from helpers.course.build import build
+from helpers.course.authoring.build import build
 
 from course_paths import CHAPTERS, NOTEBOOKS, ONLY, SOLUTIONS, SOURCE
 

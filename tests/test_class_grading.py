@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 
 import class_fixtures as cf
-from helpers.course import caps
+from helpers.course.grading import caps
 from helpers.course import notebooks as nbs
-from helpers.course.classroom import grade_assignments, report
-from helpers.course.grading import submit
+from helpers.course.grading.classroom import grade_assignments, report
+from helpers.course.authoring.students import submit
 from helpers.course.nbgrader_runner import REPO, make_course, nbgrader
-from helpers.course.task import read_scores
+from helpers.course.grading.task import read_scores
 
 CHAPTER = "02_hidden_state"   # the quickest chapter to grade, both tracks
 TINY_LIMITS = caps.Limits(cell_timeout=8, notebook_timeout=40, memory_bytes=400 * 2 ** 20,
@@ -141,7 +141,7 @@ def test_files_land_where_plain_nbgrader_puts_them(class_run):
 
 def test_formgrader_sees_every_submission_graded(class_run):
     """What the formgrader shows (nbgrader's NbGraderAPI): autograded, scores, manual grading."""
-    from helpers.course.task import nbgrader_api, scratch_config
+    from helpers.course.grading.task import nbgrader_api, scratch_config
 
     course, _, _ = class_run
     api = nbgrader_api(scratch_config(course, db_url=f"sqlite:///{course / 'gradebook.db'}"))

@@ -7,13 +7,13 @@ import nbformat
 import pytest
 
 import class_fixtures as cf
-from helpers.course import caps
+from helpers.course.grading import caps
 from helpers.course import notebooks as nbs
-from helpers.course.classroom import (ClassRun, check_options, grade_assignments, limits_from,
+from helpers.course.grading.classroom import (ClassRun, check_options, grade_assignments, limits_from,
                                       summary_table)
-from helpers.course.guarded import GuardedExecute
-from helpers.course.submissions import collect, students_of
-from helpers.course.task import Fault, TaskResult
+from helpers.course.grading.guarded import GuardedExecute
+from helpers.course.grading.submissions import collect, students_of
+from helpers.course.grading.task import Fault, TaskResult
 
 
 @pytest.mark.parametrize("field, value", [("cell_timeout", 0), ("memory_bytes", -1),

@@ -3,11 +3,13 @@
 import nbformat
 import pytest
 
-from helpers.course import bench, mistakes, notebooks as nbs
-from helpers.course.demo import score_table
-from helpers.course.grading import CellGrade, GradingRun
+from helpers.course.measuring import bench
+from helpers.course.authoring import mistakes
+from helpers.course import notebooks as nbs
+from helpers.course.authoring.demo import score_table
+from helpers.course.authoring.students import CellGrade, GradingRun
 from helpers.course.nbgrader_runner import REPO
-from helpers.course.workspace import clean_submissions, sync_workspace
+from helpers.course.labs.workspace import clean_submissions, sync_workspace
 
 ANSWER = {"nbgrader": {"grade_id": "f_answer", "solution": True, "grade": False,
                        "locked": False, "schema_version": 3, "task": False}}
@@ -227,7 +229,7 @@ def test_no_notebook_needs_more_than_three_mistaken_students():
 
 
 def test_jobs_must_be_positive(tmp_path):
-    from helpers.course.grading import grade
+    from helpers.course.authoring.students import grade
 
     a = nbs.NotebookRef("01_a", "keras")
     for jobs in (0, -1, 1.5, True):
@@ -279,3 +281,47 @@ def test_bench_class_table_states_the_sandbox_cost():
     text = bench.class_table(measured, {"02_b/keras": 10.0}, {"02_b/keras": 12.5}, 20.0, cost)
     assert ("The sandbox costs +0.40 s per notebook (goal: under 1 s): one grading task of "
             "02_b/torch took 10.4 s sandboxed and 10.0 s without it") in text
+
+
+# --- the tools' layout: one subpackage per job, each import arrow pointing down -------------
+
+COURSE_TOOLS = REPO / "helpers" / "course"
+BASE_MODULES = ("notebooks", "kernels", "nbgrader_runner")
+# what each job may import besides itself; the base modules import none of the jobs
+MAY_IMPORT = {"base": set(), "grading": {"base"}, "labs": {"base", "grading"},
+              "authoring": {"base", "grading"}, "measuring": {"base", "grading", "authoring"},
+              "__main__": {"base", "grading", "labs", "authoring", "measuring"}}
+
+
+def _job(module: str) -> str:
+    """The job of ``helpers.course.<job>...``: a subpackage, ``__main__`` or ``base``."""
+    part = module.split(".")[2]
+    return "base" if part in BASE_MODULES else part
+
+
+def _course_imports(path):
+    """Every ``helpers.course`` module that ``path`` imports, function-level imports included."""
+    import ast
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("helpers.course"):
+            if node.module == "helpers.course":
+                yield from (f"helpers.course.{alias.name}" for alias in node.names)
+            else:
+                yield node.module
+        elif isinstance(node, ast.Import):
+            yield from (a.name for a in node.names if a.name.startswith("helpers.course."))
+
+
+def test_each_import_arrow_of_the_tools_points_down():
+    assert set(MAY_IMPORT) - {"base", "__main__"} == {
+        p.name for p in COURSE_TOOLS.iterdir() if (p / "__init__.py").exists()}, "a job without a rule"
+    upward = []
+    for path in sorted(COURSE_TOOLS.rglob("*.py")):
+        module = ".".join(path.relative_to(REPO).with_suffix("").parts)
+        if module == "helpers.course.__init__":
+            continue
+        for imported in _course_imports(path):
+            mine, theirs = _job(module), _job(imported)
+            if theirs != mine and theirs not in MAY_IMPORT[mine]:
+                upward.append(f"{module} ({mine}) imports {imported} ({theirs})")
+    assert not upward, "\n".join(upward)

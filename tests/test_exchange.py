@@ -18,7 +18,7 @@ import pytest
 
 from course_paths import CHAPTERS, REPO, SOLUTIONS
 from helpers.course import notebooks as nbs
-from helpers.course.classroom import course_settings
+from helpers.course.grading.classroom import course_settings
 from helpers.course.nbgrader_runner import environment, make_course
 from nbgrader.api import Gradebook
 

@@ -6,14 +6,14 @@ tests/mistakes/. The perfect submission of one assignment (REGRADED) is graded a
 second time, as "perfect-again", to check that two gradings agree; ``make stress``
 (run by .ci/run after ``make test``) regrades every solution notebook three times
 under load and checks the same. Each check is a function of
-helpers.course.invariants, the same one ``python -m helpers.course preview`` runs.
+helpers.course.authoring.invariants, the same one ``python -m helpers.course preview`` runs.
 """
 
 import pytest
 
-from helpers.course import invariants
-from helpers.course import mistakes
-from helpers.course.grading import grade, standard_students
+from helpers.course.authoring import invariants
+from helpers.course.authoring import mistakes
+from helpers.course.authoring.students import grade, standard_students
 
 from course_paths import NOTEBOOKS
 

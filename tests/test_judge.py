@@ -18,9 +18,9 @@ import re
 import pytest
 
 import judge_fixtures as jf
-from helpers.course import caps, sandbox
+from helpers.course.grading import caps, sandbox
 from helpers.course import notebooks as nbs
-from helpers.course.classroom import grade_assignments
+from helpers.course.grading.classroom import grade_assignments
 from helpers.course.nbgrader_runner import REPO, make_course
 
 pytestmark = pytest.mark.skipif(

@@ -9,8 +9,8 @@ import pytest
 
 from helpers.checks import seeds
 from helpers.course import notebooks as nbs
-from helpers.course.judge import cells, feedback, redflags, secret
-from helpers.course.judge.executor import is_judged, outputs_of, source_imports
+from helpers.course.grading.judge import cells, feedback, redflags, secret
+from helpers.course.grading.judge.executor import is_judged, outputs_of, source_imports
 from helpers.course.nbgrader_runner import REPO
 
 CELL = """\
@@ -96,7 +96,7 @@ def test_the_secret_comes_from_the_environment_or_the_course(tmp_path, monkeypat
 
 
 def test_the_secret_never_reaches_a_kernel(monkeypatch):
-    from helpers.course import caps
+    from helpers.course.grading import caps
     monkeypatch.setenv(secret.SECRET_ENV, "hush")
     assert secret.SECRET_ENV not in caps.kernel_environment(caps.Limits(sandbox=False))
 

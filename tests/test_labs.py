@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.course import labs
+from helpers.course.labs import profiles as labs
 
 LABEXTENSION = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader"
 

@@ -2,7 +2,7 @@
 
 import nbformat
 
-from helpers.course.execute import execute
+from helpers.course.authoring.execute import execute
 
 
 def test_a_notebook_that_downloads_fails(tmp_path):

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 import class_fixtures as cf
-from helpers.course import caps, sandbox
-from helpers.course.classroom import grade_assignments
+from helpers.course.grading import caps, sandbox
+from helpers.course.grading.classroom import grade_assignments
 from helpers.course.nbgrader_runner import REPO, make_course, nbgrader
 
 pytestmark = pytest.mark.skipif(
@@ -309,7 +309,7 @@ def test_grade_refuses_to_run_unsandboxed_without_the_flag(monkeypatch, tmp_path
 
 
 def test_grading_unsandboxed_on_request_says_so_loudly():
-    from helpers.course.classroom import UNSANDBOXED_WARNING, check_sandbox
+    from helpers.course.grading.classroom import UNSANDBOXED_WARNING, check_sandbox
 
     said = []
     check_sandbox([caps.Limits(sandbox=False)], None, said.append)

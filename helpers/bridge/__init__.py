@@ -1,7 +1,7 @@
 """The bridge between the judge and a student's kernel: data and handles, nothing else.
 
 At grading time every graded test cell runs in the judge, a process no student
-code ever ran in (:mod:`helpers.course.judge`). The student's functions, models
+code ever ran in (:mod:`helpers.course.grading.judge`). The student's functions, models
 and variables stay in the kernel; the judge reaches them through this bridge:
 
 - ``codec``   values as JSON data (arrays as bytes); decoding is the trust boundary

@@ -3,7 +3,7 @@
 A hidden test draws its data from ``np.random.default_rng(checks.hidden_seed(2024))``
 rather than from a seed written in the notebook. The seed mixes the number
 with the course's key, which the judge sets from the instructor's secret
-(:mod:`helpers.course.judge.secret`) before it runs a test cell: two gradings of
+(:mod:`helpers.course.grading.judge.secret`) before it runs a test cell: two gradings of
 a course agree, and a student who reads the hidden tests' code still cannot
 make their data. Outside the judge the key is the public course's.
 """

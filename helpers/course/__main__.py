@@ -70,35 +70,35 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.course.kernels import install
         print(f"kernel config: {install()}")
     elif args.command == "build":
-        from helpers.course.build import build as run_build
+        from helpers.course.authoring.build import build as run_build
         run_build(run=not args.no_execute, only=args.only)
     elif args.command == "demo":
-        from helpers.course.demo import run_demo
+        from helpers.course.authoring.demo import run_demo
         run_demo(args.course)
     elif args.command == "grade":
-        from helpers.course.classroom import limits_from, run_grade
+        from helpers.course.grading.classroom import limits_from, run_grade
         limits = limits_from(args.jobs, args.scheduler, args.cell_timeout, args.notebook_timeout,
                              args.memory_cap, args.process_cap, sandbox=not args.no_sandbox)
         run = run_grade(args.assignment, args.course, args.submitted, args.jobs, args.scheduler,
                         args.db, limits)
         return 1 if any(f.kind == "grading error" for f in run.faults) else 0
     elif args.command == "bench":
-        from helpers.course.bench import run_bench
+        from helpers.course.measuring.bench import run_bench
         run_bench(args.repeats, write_readme=args.readme, class_size=args.class_size)
     elif args.command == "stress":
-        from helpers.course.stress import run_stress
+        from helpers.course.measuring.stress import run_stress
         track = None if args.track == "all" else args.track
         return 1 if run_stress(args.rounds, track, args.busy, only=args.only) else 0
     elif args.command == "workspace":
-        from helpers.course.workspace import sync_workspace
+        from helpers.course.labs.workspace import sync_workspace
         sync_workspace(REPO / "chapters", args.folder)
     elif args.command == "lab":
-        from helpers.course import labs
-        from helpers.course.workspace import sync_workspace
+        from helpers.course.labs import profiles as labs
+        from helpers.course.labs.workspace import sync_workspace
         sync_workspace(REPO / "chapters", args.folder)
         return labs.run(labs.STUDENT, args.folder, args.port)
     elif args.command == "formgrader":
-        from helpers.course import labs
+        from helpers.course.labs import profiles as labs
         try:
             course = labs.check_course(args.course)
         except ValueError as error:
@@ -106,17 +106,17 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return labs.run(labs.INSTRUCTOR, course, args.port)
     elif args.command == "exchange":
-        from helpers.course.exchange import setup_exchange
+        from helpers.course.labs.exchange import setup_exchange
         text = setup_exchange(args.root, args.config)
         where = args.config / "nbgrader_config.py" if args.config else None
         print(f"exchange folder {args.root.resolve()} is ready (mode 777)")
         print(f"every user's nbgrader config: {where}" if where else
               "put these lines into a nbgrader_config.py every user reads (e.g. /etc/jupyter/):\n" + text)
     elif args.command == "preview":
-        from helpers.course.preview import preview as run_preview
+        from helpers.course.authoring.preview import preview as run_preview
         return 1 if run_preview(args.assignment, args.out) else 0
     elif args.command == "clean":
-        from helpers.course.workspace import clean_submissions
+        from helpers.course.labs.workspace import clean_submissions
         clean_submissions(args.folder)
     return 0
 

@@ -13,7 +13,7 @@ Underneath it is plain nbgrader (``generate_assignment``, ``autograde``,
 ``generate_feedback`` through :class:`nbgrader.apps.NbGraderAPI`, the API the
 formgrader uses) in a private scratch course with its own SQLite gradebook,
 configured from the repository's ``nbgrader_config.py`` with
-:class:`helpers.course.guarded.GuardedExecute` as the executing preprocessor.
+:class:`helpers.course.grading.guarded.GuardedExecute` as the executing preprocessor.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.course import sandbox
-from helpers.course.caps import Limits
+from helpers.course.grading import sandbox
+from helpers.course.grading.caps import Limits
 from helpers.checks.seeds import PUBLIC_KEY
 from helpers.course.nbgrader_runner import ROOT_CONFIG, ensure_bin_on_path
 
@@ -69,7 +69,7 @@ class Task:
     other_files: dict[str, bytes] = field(default_factory=dict)  # the student's other files
     limits: Limits = Limits()
     feedback: bool = True
-    seed_key: str = PUBLIC_KEY            # the hidden tests' seeds (helpers.course.judge.secret)
+    seed_key: str = PUBLIC_KEY            # the hidden tests' seeds (helpers.course.grading.judge.secret)
 
 
 @dataclass
@@ -122,8 +122,8 @@ def scratch_config(root: Path, limits: Limits | None = None, fault_log: Path | N
                                         LimitOutput, SaveAutoGrades)
     from traitlets.config.loader import PyFileConfigLoader
 
-    from helpers.course.judge.executor import JudgedExecute
-    from helpers.course.judge.feedback import HideHiddenTests
+    from helpers.course.grading.judge.executor import JudgedExecute
+    from helpers.course.grading.judge.feedback import HideHiddenTests
 
     config = PyFileConfigLoader(ROOT_CONFIG.name, path=str(ROOT_CONFIG.parent)).load_config()
     config.CourseDirectory.root = str(root)

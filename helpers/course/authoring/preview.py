@@ -13,17 +13,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from helpers.course import invariants
+from helpers.course.authoring import invariants
 from helpers.course import notebooks as nbs
-from helpers.course.build import build
-from helpers.course.demo import score_table
-from helpers.course.grading import grade, standard_students
+from helpers.course.authoring.build import build
+from helpers.course.authoring.demo import score_table
+from helpers.course.authoring.students import grade, standard_students
 from helpers.course.nbgrader_runner import REPO
 
 
 def problems(run, refs, out: Path) -> list[str]:
     """Each broken invariant of a preview build and its grading run, as a sentence
-    (the checks tests/test_grading.py runs: helpers.course.invariants)."""
+    (the checks tests/test_grading.py runs: helpers.course.authoring.invariants)."""
     return invariants.all_problems(run, refs, out / "source", out / "chapters")
 
 

@@ -7,9 +7,9 @@ both call these, so a chapter author sees exactly what the tests will check.
 
 from __future__ import annotations
 
-from helpers.course import mistakes as mistakes_mod
+from helpers.course.authoring import mistakes as mistakes_mod
 from helpers.course import notebooks as nbs
-from helpers.course.grading import GradingRun, failure_problem
+from helpers.course.authoring.students import GradingRun, failure_problem
 
 
 def mistaken_student(mistake: mistakes_mod.Mistake, mistakes_dir=mistakes_mod.MISTAKES_DIR) -> str:

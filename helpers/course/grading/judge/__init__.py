@@ -1,7 +1,7 @@
 """The judge: every graded test cell's verdict, computed outside the student's kernel.
 
 - ``cells``     a test cell in parts: the visible tests, then each hidden check
-- ``runner``    the judge process (``python -m helpers.course.judge.runner``)
+- ``runner``    the judge process (``python -m helpers.course.grading.judge.runner``)
 - ``executor``  nbgrader's executing step that sends test cells to the judge
 - ``feedback``  feedback with one line per hidden check, never its code
 - ``secret``    the course's secret, from which the hidden tests' seeds come

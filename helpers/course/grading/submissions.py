@@ -1,7 +1,7 @@
 """Collecting one student's submission and cleaning it before grading.
 
 Every problem a student's files can have is handled here and named as a
-:class:`~helpers.course.task.Fault`, so that the class run never stops on it:
+:class:`~helpers.course.grading.task.Fault`, so that the class run never stops on it:
 
 - invalid JSON (the notebook scores 0; the error says where the JSON breaks);
 - a missing notebook (0 points, as plain nbgrader gives);
@@ -24,7 +24,7 @@ import nbformat
 from nbgrader import utils as nbgrader_utils
 
 from helpers.course import notebooks as nbs
-from helpers.course.task import Fault
+from helpers.course.grading.task import Fault
 
 MAX_OTHER_FILE_BYTES = 20 * 2 ** 20
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from helpers.course import notebooks as nbs
-from helpers.course import mistakes as mistakes_mod
-from helpers.course.classroom import ClassRun, grade_assignments
+from helpers.course.authoring import mistakes as mistakes_mod
+from helpers.course.grading.classroom import ClassRun, grade_assignments
 from helpers.course.nbgrader_runner import REPO, make_course
 
 Submissions = dict[str, dict[nbs.NotebookRef, object]]  # student -> notebook -> nb
@@ -145,7 +145,7 @@ def grade(course: Path, submissions: Submissions, source_dir: Path = REPO / "sou
     """Autograde ``submissions`` in a fresh course at ``course``.
 
     The class grading of ``python -m helpers.course grade`` underneath
-    (helpers.course.classroom): one task per student and assignment, ``jobs``
+    (helpers.course.grading.classroom): one task per student and assignment, ``jobs``
     at a time, every result written into the course's one gradebook.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:

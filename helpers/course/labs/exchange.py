@@ -32,7 +32,7 @@ def setup_exchange(root: Path, config_folder: Path | None = None, course_id: str
     An existing ``nbgrader_config.py`` there is replaced only if this command wrote it.
     """
     if course_id is None:
-        from helpers.course.classroom import course_settings
+        from helpers.course.grading.classroom import course_settings
         from helpers.course.nbgrader_runner import REPO
         course_id = course_settings(REPO)[1]
     if not course_id or "+" in course_id or "/" in course_id:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from helpers.course import notebooks as nbs
-from helpers.course.grading import GradingRun, grade, standard_students
+from helpers.course.authoring.students import GradingRun, grade, standard_students
 from helpers.course.nbgrader_runner import REPO
 
 DEMO_STUDENTS = ("perfect", "blank", "mistakes")

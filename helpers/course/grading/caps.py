@@ -15,8 +15,8 @@ starts inside caps, so one student's code cannot hurt the class being graded:
   ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` in the kernel's
   environment, so N kernels graded at once on N cores do not fight.
 - **time**: the per-cell timeout and the per-notebook wall-clock cap are
-  enforced by :class:`helpers.course.guarded.GuardedExecute`.
-- **the sandbox** (:mod:`helpers.course.sandbox`, on by default): the kernel runs
+  enforced by :class:`helpers.course.grading.guarded.GuardedExecute`.
+- **the sandbox** (:mod:`helpers.course.grading.sandbox`, on by default): the kernel runs
   in bubblewrap namespaces with no network and no view of the course, talking to
   nbgrader over Unix sockets; the cgroups above hold everything inside it.
 
@@ -41,7 +41,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, Unicode
 
-from helpers.course import sandbox as sandboxes
+from helpers.course.grading import sandbox as sandboxes
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_PREFIX = "rnn-kernel-"
@@ -80,8 +80,8 @@ class Limits:
     memory_bytes: int = MEMORY_CAP_BYTES
     processes: int = PROCESS_CAP
     threads: int = 1
-    sandbox: bool = True   # helpers.course.sandbox; off only when asked for (--no-sandbox)
-    judge: bool = True     # test cells judged outside the kernel (helpers.course.judge)
+    sandbox: bool = True   # helpers.course.grading.sandbox; off only when asked for (--no-sandbox)
+    judge: bool = True     # test cells judged outside the kernel (helpers.course.grading.judge)
 
     def __post_init__(self):
         for name in ("cell_timeout", "notebook_timeout", "memory_bytes", "processes", "threads"):
@@ -266,7 +266,7 @@ def launch_command(cmd: list[str], cgroups: KernelCgroups, limits: Limits,
     ``ignore_interrupt``: ``cmd`` (the sandbox) ignores SIGINT, so that jupyter_client's
     interrupt, sent to the whole process group, reaches the kernel inside and leaves
     bwrap running."""
-    wrapper = [sys.executable, "-m", "helpers.course.caps"]
+    wrapper = [sys.executable, "-m", "helpers.course.grading.caps"]
     if ignore_interrupt:
         wrapper += ["--ignore-sigint", "1"]
     for folder in cgroups.folders.values():
@@ -279,9 +279,9 @@ def launch_command(cmd: list[str], cgroups: KernelCgroups, limits: Limits,
 
 
 def enter_and_exec(argv: list[str]) -> None:
-    """``python -m helpers.course.caps [--cgroup DIR]... [--rlimit-as N] [--rlimit-nproc N] -- CMD``."""
+    """``python -m helpers.course.grading.caps [--cgroup DIR]... [--rlimit-as N] [--rlimit-nproc N] -- CMD``."""
     if "--" not in argv:
-        raise SystemExit("usage: python -m helpers.course.caps [--cgroup DIR]... -- CMD...")
+        raise SystemExit("usage: python -m helpers.course.grading.caps [--cgroup DIR]... -- CMD...")
     split = argv.index("--")
     options, cmd = argv[:split], argv[split + 1:]
     for flag, value in zip(options[::2], options[1::2]):
@@ -305,7 +305,7 @@ class CappedKernelManager(AsyncKernelManager):
     processes = Integer(PROCESS_CAP, help="processes + threads cap of the kernel").tag(config=True)
     threads = Integer(1, help="threads each numeric library may use").tag(config=True)
     sandbox = Bool(False, help="run the kernel in the bubblewrap sandbox "
-                               "(helpers/course/sandbox.py)").tag(config=True)
+                               "(helpers/course/grading/sandbox.py)").tag(config=True)
     kernel_log = Unicode("", help="file for the kernel's own stdout/stderr (C-level library "
                                   "logs); empty: inherit the grading process's").tag(config=True)
     cgroups: KernelCgroups | None = None

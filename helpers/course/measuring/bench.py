@@ -5,7 +5,7 @@ graded with plain serial ``nbgrader autograde`` + ``generate_feedback`` and with
 ``grade --jobs 2`` in the same run (the speed-up, goal >= 1.8x on 2 cores); the
 time one grading task takes per notebook over a plain execution of it; what the
 sandbox adds to a grading task; and the slowest solution cell, the basis of the
-per-cell timeout (helpers/course/caps.py).
+per-cell timeout (helpers/course/grading/caps.py).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from helpers.course import notebooks as nbs
-from helpers.course import caps
-from helpers.course.execute import cell_seconds, execute
-from helpers.course.grading import submit
+from helpers.course.grading import caps
+from helpers.course.authoring.execute import cell_seconds, execute
+from helpers.course.authoring.students import submit
 from helpers.course.nbgrader_runner import REPO, make_course, nbgrader
 
 NOTEBOOK_BUDGET_S = 30.0
@@ -44,9 +44,9 @@ def time_execution(ref: nbs.NotebookRef, solutions_dir: Path, repeats: int) -> t
 
 
 def time_task(ref: nbs.NotebookRef, solutions_dir: Path) -> float:
-    """Seconds one grading task (helpers.course.task, in a warm worker) takes for the notebook alone:
+    """Seconds one grading task (helpers.course.grading.task, in a warm worker) takes for the notebook alone:
     nbgrader autograde and generate_feedback in a scratch course, under the kernel caps."""
-    from helpers.course.task import Task, grade_task, read_folder
+    from helpers.course.grading.task import Task, grade_task, read_folder
 
     limits = caps.Limits(threads=os.cpu_count() or 1)  # one kernel at a time, as execute() runs
     source = read_folder(REPO / "source" / ref.assignment)
@@ -65,7 +65,7 @@ def time_task(ref: nbs.NotebookRef, solutions_dir: Path) -> float:
 def time_sandbox_cost(ref: nbs.NotebookRef, solutions_dir: Path, pairs: int = 3) -> dict:
     """Seconds the sandbox adds to one grading task of ``ref``: tasks with and without it,
     alternated, ``pairs`` times; the median difference."""
-    from helpers.course.task import Task, grade_task, read_folder
+    from helpers.course.grading.task import Task, grade_task, read_folder
 
     source = read_folder(REPO / "source" / ref.assignment)
     notebook = {ref.name: ref.path(solutions_dir).read_bytes()}
@@ -86,7 +86,7 @@ def time_sandbox_cost(ref: nbs.NotebookRef, solutions_dir: Path, pairs: int = 3)
 def time_class(assignment: str, solutions_dir: Path, workdir: Path, size: int = CLASS_SIZE,
                jobs: int = 2, log=print) -> dict:
     """Seconds to grade ``size`` perfect submissions: plain serial nbgrader vs ``grade --jobs``."""
-    from helpers.course.classroom import grade_assignments
+    from helpers.course.grading.classroom import grade_assignments
 
     refs = [r for r in nbs.find_notebooks(REPO / "source") if r.assignment == assignment]
     if not all(r.path(solutions_dir).exists() for r in refs):
@@ -137,7 +137,7 @@ def class_table(measured: dict, executions: dict, tasks: dict, slowest_cell: flo
                       f"{c['open']:.1f} s without it (medians of 3 alternated pairs)."]
     lines += ["", f"Slowest solution cell: {slowest_cell:.1f} s; the per-cell timeout is "
                   f"{caps.CELL_TIMEOUT_S} s ({caps.CELL_TIMEOUT_S / slowest_cell:.1f}x it), the "
-                  f"notebook cap {caps.NOTEBOOK_TIMEOUT_S} s (helpers/course/caps.py)."]
+                  f"notebook cap {caps.NOTEBOOK_TIMEOUT_S} s (helpers/course/grading/caps.py)."]
     if m["faults"]:
         lines.append(f"Faults in the class run (a perfect class should have none): {m['faults']}")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ nbgrader then grades like any other error (0 points for that test cell):
   the cells after it are not run.
 
 Each fault is also appended as a JSON line to ``fault_log`` (when set) for the
-class summary. Kernels start inside the caps of :mod:`helpers.course.caps`.
+class summary. Kernels start inside the caps of :mod:`helpers.course.grading.caps`.
 Configured per scratch course through ``c.Autograde.autograde_preprocessors``.
 """
 
@@ -31,7 +31,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
 
 from helpers.course import notebooks as nbs
-from helpers.course.caps import NOTEBOOK_TIMEOUT_S, CappedKernelManager
+from helpers.course.grading.caps import NOTEBOOK_TIMEOUT_S, CappedKernelManager
 
 KERNEL_DIED, NOT_RUN = "KernelDiedError", "NotRunError"
 CELL_TIMEOUT, NOTEBOOK_TIMEOUT = "CellTimeoutError", "NotebookTimeoutError"

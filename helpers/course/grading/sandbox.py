@@ -19,7 +19,7 @@ A sandboxed kernel runs in its own user, mount, PID, IPC, UTS, cgroup and
 Nothing else of the machine exists inside: not the course root, its gradebook,
 other students' submissions, feedback or the instructor's home. The environment
 variables are an allow-list (a database URL with a password never reaches the
-kernel). The caps of :mod:`helpers.course.caps` (cgroups) apply to everything
+kernel). The caps of :mod:`helpers.course.grading.caps` (cgroups) apply to everything
 inside, and nbgrader itself (restoring the locked tests, saving the scores) runs
 outside, so nothing the kernel does can change what is stored.
 """

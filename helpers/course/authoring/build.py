@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from helpers.course import notebooks as nbs
-from helpers.course.execute import drop_log_noise, execute
+from helpers.course.authoring.execute import drop_log_noise, execute
 from helpers.course.nbgrader_runner import REPO, make_course, nbgrader
 
 

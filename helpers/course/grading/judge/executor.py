@@ -1,9 +1,9 @@
 """nbgrader's executing step with a judge: test cells are run outside the student's kernel.
 
 :class:`JudgedExecute` runs a submitted notebook's cells in order, as
-:class:`~helpers.course.guarded.GuardedExecute` does (caps, timeouts, faults),
+:class:`~helpers.course.grading.guarded.GuardedExecute` does (caps, timeouts, faults),
 except its graded test cells: those run in a judge process
-(:mod:`helpers.course.judge.runner`) started for this notebook, from the source
+(:mod:`helpers.course.grading.judge.runner`) started for this notebook, from the source
 notebook's own text. When the test code needs something of the student's (a
 function, a model, a variable), the judge asks and this class passes the
 request to the kernel as one line of code for the kernel's agent
@@ -33,9 +33,9 @@ from helpers.bridge.agent import MIME
 from helpers.checks.core import failure_lines
 from helpers.checks.seeds import PUBLIC_KEY
 from helpers.course import notebooks as nbs
-from helpers.course.caps import THREAD_VARIABLES
-from helpers.course.guarded import CELL_TIMEOUT, GuardedExecute, error_output
-from helpers.course.judge import cells as test_cells
+from helpers.course.grading.caps import THREAD_VARIABLES
+from helpers.course.grading.guarded import CELL_TIMEOUT, GuardedExecute, error_output
+from helpers.course.grading.judge import cells as test_cells
 
 JUDGE_START_S = 120      # the judge's imports (TensorFlow on a busy machine)
 # why a request got no answer, as the judge names it to the student
@@ -58,7 +58,7 @@ class JudgeProcess:
         self._log = open(log_path or os.devnull, "ab")  # noqa: SIM115 - closed in stop()
         self.folder = tempfile.mkdtemp(prefix="rnn-judge-")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "helpers.course.judge.runner"], stdin=subprocess.PIPE,
+            [sys.executable, "-m", "helpers.course.grading.judge.runner"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self._log, env=env, cwd=self.folder,
             text=True, encoding="utf-8")
 

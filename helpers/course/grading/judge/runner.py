@@ -1,7 +1,7 @@
 """The judge process: runs a notebook's test cells where no student code ever ran.
 
-``python -m helpers.course.judge.runner`` is started by
-:class:`helpers.course.judge.executor.JudgedExecute` for one notebook. It talks
+``python -m helpers.course.grading.judge.runner`` is started by
+:class:`helpers.course.grading.judge.executor.JudgedExecute` for one notebook. It talks
 to it over its standard input and a duplicate of its standard output (one JSON
 message per line; anything the tests or libraries print goes elsewhere):
 
@@ -30,7 +30,7 @@ import warnings
 
 from helpers import bridge
 from helpers.bridge.remote import Bridge, KernelSilent, StudentError
-from helpers.course.judge.cells import TestCell, compile_part, split
+from helpers.course.grading.judge.cells import TestCell, compile_part, split
 
 SILENT = ("the grader got no answer from your notebook's kernel while it tested your code "
           "({detail}). Something in the notebook changed how its kernel runs code, or the "

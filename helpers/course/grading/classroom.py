@@ -2,13 +2,13 @@
 
 The coordinator (this module, one process) does every step an instructor would
 do with plain nbgrader, and runs the autograding itself as one task per
-student submission (:mod:`helpers.course.task`), ``--jobs N`` at a time in
+student submission (:mod:`helpers.course.grading.task`), ``--jobs N`` at a time in
 local worker processes or on a Dask distributed cluster (``--scheduler``):
 
 1. register the assignment in the course gradebook (nbgrader's
    ``generate_assignment``, into a scratch release folder, only when the
    gradebook lacks it or its cells differ from ``source/``);
-2. collect and clean each submission (:mod:`helpers.course.submissions`);
+2. collect and clean each submission (:mod:`helpers.course.grading.submissions`);
 3. grade the tasks; as each result comes back, write it into the ONE course
    gradebook: nbgrader's own ``SaveAutoGrades`` and ``AssignLatePenalties``
    over the returned autograded notebooks, exactly what ``nbgrader autograde``
@@ -40,13 +40,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from helpers.course import caps, sandbox
+from helpers.course.grading import caps, sandbox
 from helpers.course import notebooks as nbs
-from helpers.course.judge import secret as secrets
-from helpers.course.judge.redflags import RedFlag, red_flags
+from helpers.course.grading.judge import secret as secrets
+from helpers.course.grading.judge.redflags import RedFlag, red_flags
 from helpers.course.nbgrader_runner import REPO, ROOT_CONFIG, ensure_bin_on_path
-from helpers.course.submissions import Submission, collect, students_of
-from helpers.course.task import (Fault, Task, TaskResult, grade_task, nbgrader_api, read_folder,
+from helpers.course.grading.submissions import Submission, collect, students_of
+from helpers.course.grading.task import (Fault, Task, TaskResult, grade_task, nbgrader_api, read_folder,
                                  read_scores)
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -282,7 +282,7 @@ def check_options(jobs: int | None, scheduler: str | None) -> int:
 def limits_from(jobs: int | None = None, scheduler: str | None = None, cell_timeout: int | None = None,
                 notebook_timeout: int | None = None, memory_gib: float | None = None,
                 processes: int | None = None, sandbox: bool = True) -> caps.Limits:
-    """The caps of a run: the defaults of helpers.course.caps unless given."""
+    """The caps of a run: the defaults of helpers.course.grading.caps unless given."""
     jobs = check_options(jobs, scheduler)
     threads = int(os.environ.get("RNN_COURSE_KERNEL_THREADS", 0)) or (
         1 if scheduler else caps.threads_for(jobs))
@@ -321,7 +321,7 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
                       export: bool = True, progress: bool = True, log=print) -> dict[str, ClassRun]:
     """Grade every submission of ``assignments`` into the course's one gradebook.
 
-    ``limits`` caps every kernel (helpers.course.caps); a dict gives each
+    ``limits`` caps every kernel (helpers.course.grading.caps); a dict gives each
     assignment its own. All tasks of all assignments share one pool of workers.
     """
     from tqdm import tqdm

@@ -12,7 +12,7 @@ from __future__ import annotations
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from helpers.course import notebooks as nbs
-from helpers.course.judge.cells import split
+from helpers.course.grading.judge.cells import split
 
 HIDDEN_NOTE = "# hidden tests: {count} check(s), run when graded; each one's result is in the output"
 

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from helpers.course import notebooks as nbs
-from helpers.course.grading import grade
+from helpers.course.authoring.students import grade
 from helpers.course.nbgrader_runner import REPO, nbgrader
 
 VALIDATE_OK = "Success! Your notebook passes all the tests."
