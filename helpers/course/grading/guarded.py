@@ -52,6 +52,9 @@ class GuardedExecute(Execute):
 
     def __init__(self, **kw):
         kw.setdefault("kernel_manager_class", CappedKernelManager)
+        # a graded kernel has nothing to save: killed at the end, not asked to exit (a
+        # graceful exit with PyTorch or TensorFlow loaded took 3 s of every grading task)
+        kw.setdefault("shutdown_kernel", "immediate")
         super().__init__(**kw)
 
     # --- bookkeeping ---

@@ -167,7 +167,7 @@ def _bridge_over(channel: Channel) -> Bridge:
 
 
 def serve(channel: Channel) -> None:
-    """Answer ``start`` and ``cell`` messages until ``exit`` or the end of input."""
+    """Answer ``start`` and ``cell`` messages until the end of input (or the executor kills it)."""
     judge_bridge = _bridge_over(channel)
     bridge.activate(judge_bridge)
     namespace = Namespace(judge_bridge)
@@ -192,8 +192,6 @@ def serve(channel: Channel) -> None:
         elif kind == "cell":
             outcome = run_cell(split(message["source"]), namespace, message["grade_id"])
             channel.send({"kind": "done", "outcome": outcome})
-        elif kind == "exit":
-            return
 
 
 def main() -> None:
