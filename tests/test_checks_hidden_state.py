@@ -120,8 +120,13 @@ def forward_wrong_h_T(x, h0, W_x, W_h, b):
     return states, states[:, 0]
 
 
+def forward_from_zeros(x, h0, W_x, W_h, b):
+    return forward_ok(x, np.zeros_like(h0), W_x, W_h, b)
+
+
 FORWARD_MISTAKES = {
     "every step starts from h0": forward_always_h0,
+    "start from zeros, not from h0": forward_from_zeros,
     "only the last state": forward_last_only,
     "axis=1": forward_axis0,
     "it includes h0": forward_with_h0,
@@ -139,6 +144,15 @@ def test_check_rnn_forward_accepts_a_correct_forward_pass():
 def test_check_rnn_forward_names_each_mistake(says):
     with raises(says):
         hs.check_rnn_forward(FORWARD_MISTAKES[says])
+
+
+def test_each_forward_diagnosis_names_only_its_own_mistake():
+    """Precision: no message names a mistake the answer does not make."""
+    for says, mistaken in FORWARD_MISTAKES.items():
+        with pytest.raises(AssertionError) as caught:
+            hs.check_rnn_forward(mistaken)
+        wrong = [other for other in FORWARD_MISTAKES if other != says and other in str(caught.value)]
+        assert not wrong, f"{mistaken.__name__} is told {wrong}: {caught.value}"
 
 
 def test_check_rnn_forward_names_states_holding_only_the_last_state():

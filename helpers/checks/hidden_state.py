@@ -269,6 +269,11 @@ def _check_forward_result(out, call, x, W_x, W_h, b, want) -> None:
             f"h_T from {call} should be the last state, shape (batch, H) = {(batch, hidden)}, "
             f"got {tuple(h_T.shape)}.")
     states = np.asarray(states, dtype="float64")
+    if not _close(want, _controlled_states(x, np.zeros_like(_H_PREV), W_x, W_h, b)) and \
+            _close(states, _controlled_states(x, np.zeros_like(_H_PREV), W_x, W_h, b)):
+        raise AssertionError(
+            f"states from {call} start from zeros, not from h0: h0 is ignored. Start the "
+            "loop from the h0 you are given (h = h0 before the loop), not np.zeros.")
     constant = _close(states, np.broadcast_to(states[:, :1], states.shape))
     if constant and not _close(want, np.broadcast_to(want[:, :1], want.shape)) and not W_x.any():
         # with W_x = 0 the inputs are ignored: states that never change mean the same h0
