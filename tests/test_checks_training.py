@@ -83,6 +83,30 @@ def test_sigmoid_applied_twice():
         checks.check_loss_matches_output(TorchHead(nn.Softmax(dim=-1), 3), nn.CrossEntropyLoss)
 
 
+SINGLE_UNIT_SOFTMAX = "softmax over one unit: the model outputs 1.0 for every input"
+
+
+@pytest.mark.parametrize("model, loss, batch", [
+    (lambda: TorchHead(nn.Softmax(dim=-1)), nn.BCEWithLogitsLoss(), BATCH),
+    (lambda: TorchHead(nn.Softmax(dim=-1)), nn.BCELoss(), BATCH),
+    (lambda: keras_head("softmax"), "binary_crossentropy", None),
+    (lambda: keras_head("softmax"), keras.losses.BinaryCrossentropy(from_logits=True), None),
+], ids=["torch-logits-loss", "torch-probability-loss", "keras", "keras-from-logits"])
+def test_a_softmax_over_one_unit_is_named_and_nothing_else(model, loss, batch):
+    """Precision: not 'sigmoid applied twice', whatever the loss expects."""
+    with pytest.raises(AssertionError) as caught:
+        checks.check_loss_matches_output(model(), loss, batch=batch)
+    assert SINGLE_UNIT_SOFTMAX in str(caught.value) and "twice" not in str(caught.value)
+
+
+def test_the_double_squash_diagnoses_never_name_a_single_unit_softmax():
+    for model, loss in [(TorchHead(nn.Sigmoid()), nn.BCEWithLogitsLoss()),
+                        (TorchHead(nn.Softmax(dim=-1), 3), nn.CrossEntropyLoss())]:
+        with pytest.raises(AssertionError) as caught:
+            checks.check_loss_matches_output(model, loss, batch=BATCH)
+        assert "twice" in str(caught.value) and "one unit" not in str(caught.value)
+
+
 def test_logits_into_a_loss_that_needs_probabilities():
     with raises("nn.BCELoss needs probabilities in [0, 1], but the model outputs raw logits "
                 "(its output comes from linear): use nn.BCEWithLogitsLoss"):
@@ -219,6 +243,25 @@ def test_accuracy_names_a_constant_or_flipped_model():
     constant = keras_last_step(head=[np.zeros((1, 1)), np.array([5.0])])
     with raises("The model predicts class 1 every time: it has not learnt the task"):
         checks.check_accuracy(constant, last_step_data(), 0.9)
+
+
+class TorchSoftmaxHead(TorchLastStep):
+    def forward(self, x):
+        return torch.softmax(super().forward(x), dim=-1)
+
+
+@pytest.mark.parametrize("model", [lambda: keras_last_step(activation="softmax"), TorchSoftmaxHead],
+                         ids=["keras", "pytorch"])
+def test_accuracy_says_where_to_look_for_a_softmax_over_one_unit(model):
+    """The downstream cell names the cause the builder's test found, not only the symptom."""
+    with pytest.raises(AssertionError) as caught:
+        checks.check_accuracy(model(), last_step_data(), 0.9)
+    assert "softmax over one unit" in str(caught.value), caught.value
+    assert "has not learnt the task" not in str(caught.value)
+    constant = keras_last_step(head=[np.zeros((1, 1)), np.array([5.0])])   # one unit, no softmax
+    with pytest.raises(AssertionError) as caught:
+        checks.check_accuracy(constant, last_step_data(), 0.9)
+    assert "softmax" not in str(caught.value), caught.value
 
 
 def test_accuracy_with_outputs_that_do_not_fit_the_targets():

@@ -64,6 +64,12 @@ def _predictions(model, x, out: np.ndarray, y: np.ndarray):
     return None
 
 
+def _single_unit_softmax(model, x, out: np.ndarray) -> bool:
+    """Does the model end with a softmax over a single output unit (always 1.0)?"""
+    return out.ndim >= 1 and out.shape[-1] == 1 and output_activation(
+        model, prepare_batch(x[:8], framework_of(model), "x")) == "softmax"
+
+
 def check_accuracy(model, make_data, threshold: float, seed: int = 12345,
                    what: str = "examples", hint: str | None = None,
                    batch_size: int = 256) -> None:
@@ -103,7 +109,10 @@ def check_accuracy(model, make_data, threshold: float, seed: int = 12345,
     message = (f"accuracy {accuracy:.{digits}f} on {len(y)} fresh {what}{steps}, below the "
                f"{threshold:.{digits}f} threshold ({reading}).")
     classes = np.unique(predicted[counted])
-    if classes.size == 1:
+    if classes.size == 1 and _single_unit_softmax(model, x, out):
+        message += (" The model applies a softmax over one unit, so it outputs 1.0 for every "
+                    "input: fix the model first (its builder's test says how).")
+    elif classes.size == 1:
         message += (f" The model predicts class {int(classes[0])} every time: it has not "
                     "learnt the task (was it trained? do its output and its loss match?).")
     elif accuracy < 0.5 and np.unique(targets[counted]).size == 2:

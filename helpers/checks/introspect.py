@@ -280,6 +280,25 @@ def output_activation(model, batch=None) -> str | None:
     return _TORCH_ACTIVATIONS.get(type(last).__name__)
 
 
+def output_units(model, batch=None) -> int | None:
+    """The size of the output's last axis (its units), or None when it cannot be told.
+
+    Keras: from the model's symbolic output (or the last layer with ``units``).
+    PyTorch: the model runs on ``batch``; without one, None.
+    """
+    if framework_of(model) == KERAS:
+        try:
+            return int(model.outputs[0].shape[-1])
+        except (AttributeError, IndexError, TypeError, ValueError):
+            units = [layer.units for layer in keras_layers(model) if hasattr(layer, "units")]
+            return int(units[-1]) if units else None
+    if batch is None:
+        return None
+    out = run_model(model, batch)
+    out = out[0] if isinstance(out, tuple) else out
+    return int(out.shape[-1]) if getattr(out, "ndim", 0) >= 1 else None
+
+
 def _traced_activation(model, batch) -> str | None:
     """PyTorch: run ``model`` and follow its output back through value-keeping
     operations to the operation that made it."""

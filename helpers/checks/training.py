@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 from helpers.checks.core import type_name
-from helpers.checks.introspect import KERAS, framework_of, output_activation
+from helpers.checks.introspect import KERAS, framework_of, output_activation, output_units
 from helpers.validation import real_number
 
 CLIPPING_FIX = ("Keras: create the optimizer with global_clipnorm=1.0, e.g. "
@@ -62,15 +62,26 @@ _OUTPUT_KINDS = {"sigmoid": "probabilities", "softmax": "probabilities",
                  "log_softmax": "log-probabilities"}
 
 
-def _output_kind(model, batch) -> tuple[str, str] | None:
-    """("probabilities" | "log-probabilities" | "logits", why), or None when unknown."""
+def _output_kind(model, batch) -> tuple[str, str, str] | None:
+    """("probabilities" | "log-probabilities" | "logits", why, the activation), or None
+    when unknown."""
     activation = output_activation(model, batch)
     if activation is None:
         return None
     kind = _OUTPUT_KINDS.get(activation, "logits")
     if kind == "logits" and activation != "linear":
-        return kind, f"its output comes from {activation}, which is not a probability"
-    return kind, f"its output comes from {activation}"
+        return kind, f"its output comes from {activation}, which is not a probability", activation
+    return kind, f"its output comes from {activation}", activation
+
+
+def single_unit_softmax(framework: str) -> str:
+    """What is wrong with a softmax over one output unit, and the fix in ``framework``."""
+    fix = ("give the last Dense(1) activation='sigmoid'" if framework == KERAS else
+           "remove the softmax: one logit per review and nn.BCEWithLogitsLoss (it applies "
+           "the sigmoid itself)")
+    return ("softmax over one unit: the model outputs 1.0 for every input (a softmax divides "
+            "each unit by the sum over the units, and there is only one), so it predicts "
+            f"class 1 every time and cannot learn. For one output unit, {fix}.")
 
 
 def check_loss_matches_output(model, loss=None, batch=None) -> None:
@@ -98,7 +109,9 @@ def check_loss_matches_output(model, loss=None, batch=None) -> None:
     found = _output_kind(model, batch)
     if found is None:
         return
-    output, why = found
+    output, why, activation = found
+    if family == "binary" and activation == "softmax" and output_units(model, batch) == 1:
+        raise AssertionError(single_unit_softmax(framework))
     squash = "softmax" if family == "categorical" else "sigmoid"
     if from_logits and output == "probabilities":
         if framework == KERAS:
