@@ -65,6 +65,8 @@ class TorchRNN(nn.Module):
             return output, state
         if self.take == "output":
             return self.head(output)
+        if self.take == "last unit":     # the last step taken on the wrong axis
+            return self.head(output[:, :, -1])
         if self.take == "both":
             return self.head(torch.cat([h_n[-2], h_n[-1]], dim=1))
         return self.head(h_n[-1])
@@ -393,6 +395,17 @@ def test_embedding_too_small_for_the_ids_at_run_time():
 def test_a_linear_layer_of_the_wrong_size():
     with raises("a Linear layer expects in_features=5 but receives 4 features"):
         checks.check_output_shape(TorchRNN(head_in=5), BATCH, (B, 1))
+
+
+def test_the_last_step_on_the_wrong_axis_is_named_not_the_linear_size():
+    """Precision: output[:, :, -1] feeds T features to Linear(H, 1); changing in_features is
+    the wrong fix, and a Linear of the wrong size is never told about the time axis."""
+    with pytest.raises(AssertionError) as caught:
+        checks.check_output_shape(TorchRNN(take="last unit"), BATCH, (B, 1))
+    assert "taken on the wrong axis" in str(caught.value) and "in_features=" not in str(caught.value)
+    with pytest.raises(AssertionError) as caught:
+        checks.check_output_shape(TorchRNN(head_in=5), BATCH, (B, 1))
+    assert "wrong axis" not in str(caught.value)
 
 
 def test_other_errors_of_the_model_are_reported_with_the_call():

@@ -160,15 +160,22 @@ def _trace_diagnosis(model, trace) -> str | None:
     return None
 
 
-def _linear_diagnosis(model, text: str) -> str | None:
+def _linear_diagnosis(model, text: str, time_steps: int | None = None) -> str | None:
     """PyTorch: "mat1 and mat2 shapes cannot be multiplied (BxF and GxO)"."""
     found = re.search(r"\((\d+)x(\d+) and (\d+)x(\d+)\)", text)
     if not found:
         return None
     given, wanted = int(found.group(2)), int(found.group(3))
-    for layer in reversed(recurrent_layers(model)):
+    layers = recurrent_layers(model)
+    for layer in reversed(layers):
         if layer.bidirectional and given == layer.units and wanted == 2 * layer.units:
             return _half_bidirectional_message(layer)
+    last = layers[-1] if layers else None
+    width = last.units * (2 if last.bidirectional else 1) if last else None
+    if given == time_steps and wanted == width and given != width:
+        return (f"the Linear layer receives {given} features, one per time step: the last step "
+                "was taken on the wrong axis (output[:, :, -1] is the last unit of every step). "
+                "With batch_first=True the last step is output[:, -1, :], or use h_n[-1].")
     return (f"a Linear layer expects in_features={wanted} but receives {given} features: "
             "make its in_features the size of what you pass to it.")
 
@@ -204,7 +211,7 @@ def _error_diagnosis(error, model, x, trace) -> str | None:
     if "index out of range" in text or re.search(r"is not in \[0, \d+\)", text):
         return _embedding_diagnosis(model, x)
     if "mat1 and mat2" in text:
-        return _linear_diagnosis(model, text)
+        return _linear_diagnosis(model, text, shape[1] if len(shape) >= 2 else None)
     return None
 
 
