@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from helpers import checks
+from helpers.checks.core import call_student
 from helpers.text import pad_ids
 
 FRAMEWORKS = ["numpy", "torch"]
@@ -476,3 +477,15 @@ def test_values_must_be_kept():
 def test_features_axis_numpy_track_rejects_tensors():
     with raises("should be a ndarray, got a torch.Tensor"):
         checks.check_features_axis(lambda x: torch.from_numpy(x)[..., None])
+
+
+def test_a_removed_keras_api_gets_its_one_line_fix():
+    class OldTutorialModel:                       # what Keras 3 raises for model.reset_states()
+        def reset_states(self):
+            raise AttributeError("'Sequential' object has no attribute 'reset_states'")
+
+    with raises("Keras 3 models have no reset_states(): reset the stateful layers themselves"):
+        call_student(OldTutorialModel().reset_states, "stream_logits(model, chunks)")
+    with pytest.raises(AssertionError) as caught:   # any other AttributeError: no such advice
+        call_student(lambda: [].nope, "f()")
+    assert "reset_state" not in str(caught.value)

@@ -223,6 +223,21 @@ def repeat(fn, times: int, *args) -> list:
     return [fn(*(a.copy() if isinstance(a, np.ndarray) else a for a in args)) for _ in range(times)]
 
 
+# APIs that older tutorials use and today's libraries no longer have: error text -> the fix
+REMOVED_APIS = {
+    "object has no attribute 'reset_states'": (
+        "Keras 3 models have no reset_states(): reset the stateful layers themselves, "
+        "`for layer in model.layers: if getattr(layer, 'stateful', False): layer.reset_state()`."),
+}
+
+
+def removed_api_advice(error: BaseException) -> str | None:
+    """The one-line fix when ``error`` comes from an API the course's libraries removed."""
+    if isinstance(error, AttributeError):
+        return next((fix for text, fix in REMOVED_APIS.items() if text in str(error)), None)
+    return None
+
+
 def call_student(fn, call_text: str, *args, diagnose=None, name: str | None = None, **kwargs):
     """Call the student's ``fn``; turn any error but NotImplementedError into a
     failed check that says which controlled call failed.
@@ -239,6 +254,6 @@ def call_student(fn, call_text: str, *args, diagnose=None, name: str | None = No
         name = name or getattr(fn, '__name__', 'this function')
         raise NotImplementedError(f"{name} is {NOT_ANSWERED}") from None
     except Exception as error:  # the student's code failed on a controlled input
-        advice = diagnose(error) if diagnose else None
+        advice = (diagnose(error) if diagnose else None) or removed_api_advice(error)
         quoted = f"{call_text} raised {one_line(error)}"   # the diagnosis gets a line of its own
         raise AssertionError(f"{quoted}\n{advice}" if advice else quoted) from None

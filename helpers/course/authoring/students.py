@@ -98,7 +98,9 @@ def standard_students(refs: list[nbs.NotebookRef], release_dir: Path = REPO / "c
     """The perfect (solutions), blank (release) and mistaken students.
 
     Mistaken students are ``mistakes`` (first round of fixture mistakes), then
-    ``mistakes-2`` and so on when one answer cell has several mistakes.
+    ``mistakes-2`` and so on when one answer cell has several mistakes. A track with
+    fewer rounds than the other hands in its solution in the extra rounds, so that
+    every submission is a whole assignment (nothing is missing).
     """
     students: Submissions = {"perfect": {}, "blank": {}}
     for ref in refs:
@@ -108,6 +110,11 @@ def standard_students(refs: list[nbs.NotebookRef], release_dir: Path = REPO / "c
         for k, group in enumerate(mistakes_mod.rounds_of(ref, mistakes_dir), start=1):
             name = "mistakes" if k == 1 else f"mistakes-{k}"
             students.setdefault(name, {})[ref] = nbs.clear_outputs(mistakes_mod.apply(solution, group))
+    for name, notebooks in students.items():
+        handed_in = {ref.assignment for ref in notebooks}
+        for ref in refs:
+            if ref.assignment in handed_in and ref not in notebooks:
+                notebooks[ref] = students["perfect"][ref]
     return students
 
 
