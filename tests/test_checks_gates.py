@@ -24,12 +24,18 @@ def sigmoid(a):
     return 1 / (1 + np.exp(-a))
 
 
-def make_step(order="ifgo", forget=True, output_tanh=True, swap=False, bias=True):
+def hard_sigmoid(a):       # keras.activations.hard_sigmoid in Keras 3
+    return np.clip(a / 6 + 0.5, 0, 1)
+
+
+def make_step(order="ifgo", forget=True, output_tanh=True, swap=False, bias=True,
+              gate=sigmoid, plus=""):
     def lstm_step(x_t, h_prev, c_prev, W_x, W_h, b):
         z = x_t @ W_x + h_prev @ W_h + (b if bias else 0)
         blocks = dict(zip(order, np.split(z, 4, axis=1)))
-        i, f, g, o = sigmoid(blocks["i"]), sigmoid(blocks["f"]), np.tanh(blocks["g"]), sigmoid(blocks["o"])
-        c = (f * c_prev if forget else 0) + i * g
+        i, f, g, o = gate(blocks["i"]), gate(blocks["f"]), np.tanh(blocks["g"]), gate(blocks["o"])
+        kept = f + c_prev if "f" in plus else f * c_prev
+        c = (kept if forget else 0) + (i + g if "i" in plus else i * g)
         h = o * (np.tanh(c) if output_tanh else c)
         return (c, h) if swap else (h, c)
     return lstm_step
@@ -62,6 +68,24 @@ def test_float32_step_passes():
 def test_lstm_step_mistakes_are_named(step, fragment):
     with raises(fragment):
         checks.check_lstm_step(step)
+
+
+NAMED_STEPS = {"not a hard sigmoid": make_step(gate=hard_sigmoid),
+               "multiplies the candidate (i * g)": make_step(plus="i"),
+               "multiplies the old cell state (f * c_prev)": make_step(plus="f"),
+               "they are not added": make_step(plus="fi"),
+               "c_prev is ignored": make_step(forget=False),
+               "the gates i, f, o take the sigmoid": make_step(gate=np.tanh),
+               "the bias b is missing": make_step(bias=False)}
+
+
+@pytest.mark.parametrize("says", list(NAMED_STEPS))
+def test_each_lstm_step_diagnosis_names_only_its_own_mistake(says):
+    """Precision: the message names its mistake, and no other mistake's sentence."""
+    with pytest.raises(AssertionError) as caught:
+        checks.check_lstm_step(NAMED_STEPS[says])
+    assert says in str(caught.value)
+    assert not [other for other in NAMED_STEPS if other != says and other in str(caught.value)]
 
 
 def test_lstm_step_form():

@@ -42,6 +42,16 @@ def _exact(rng, shape, scale):
     return (np.round(rng.normal(scale=scale, size=shape) * 16) / 16).astype("float32")
 
 
+def _hard_sigmoid(a):
+    """Keras 3's hard_sigmoid: relu6(a + 3) / 6, a piecewise-linear sigmoid."""
+    return np.clip(a / 6.0 + 0.5, 0.0, 1.0)
+
+
+def _hard_sigmoid_keras2(a):
+    """Keras 2's hard_sigmoid (the old LSTM default): clip(0.2 a + 0.5, 0, 1)."""
+    return np.clip(0.2 * a + 0.5, 0.0, 1.0)
+
+
 def _controlled_inputs():
     rng = np.random.default_rng(2050)
     width = 4 * HIDDEN
@@ -55,7 +65,7 @@ def _controlled_inputs():
 
 def _step(args, order=GATE_ORDER, bias=True, inputs=True, recurrent=True, forget=True,
           input_gate=True, output_tanh=True, output_gate=True, new_cell_in_h=True,
-          gate=_sigmoid, candidate=np.tanh):
+          gate=_sigmoid, candidate=np.tanh, forget_times=True, input_times=True):
     """The LSTM step on ``args`` (float64), with the mistakes the flags switch on."""
     a = {name: np.asarray(value, dtype="float64") for name, value in args.items()}
     z = np.zeros((BATCH, 4 * HIDDEN))
@@ -68,7 +78,9 @@ def _step(args, order=GATE_ORDER, bias=True, inputs=True, recurrent=True, forget
     blocks = dict(zip(order, np.split(z, 4, axis=1)))
     i, f, o = gate(blocks["i"]), gate(blocks["f"]), gate(blocks["o"])
     g = candidate(blocks["g"])
-    c = (f * a["c_prev"] if forget else 0.0) + (i * g if input_gate else g)
+    kept = (f * a["c_prev"] if forget_times else f + a["c_prev"]) if forget else 0.0
+    added = (i * g if input_times else i + g) if input_gate else g
+    c = kept + added
     shown = c if new_cell_in_h else a["c_prev"]
     squashed = np.tanh(shown) if output_tanh else shown
     h = o * squashed if output_gate else squashed
@@ -77,6 +89,9 @@ def _step(args, order=GATE_ORDER, bias=True, inputs=True, recurrent=True, forget
 
 _ROW = ("The row convention: x_t (batch, F) @ W_x (F, 4H) and h_prev (batch, H) @ W_h "
         "(H, 4H), then + b (4H,).")
+_HARD = ("the gates i, f, o take the exact sigmoid 1 / (1 + exp(-z)), not a hard sigmoid (a "
+         "piecewise-linear approximation, the LSTM default of old Keras): Keras 3's and "
+         "PyTorch's LSTM layers use the exact one.")
 _MISTAKES = {
     "forget": (dict(forget=False), "c_prev is ignored: the cell state keeps f * c_prev, "
                "so c_t = f * c_prev + i * g."),
@@ -90,6 +105,15 @@ _MISTAKES = {
                           "sigmoid: only the gates i, f, o take the sigmoid."),
     "tanh_gates": (dict(gate=np.tanh), "the gates i, f, o take the sigmoid (values in (0, 1)), "
                    "not tanh: they are fractions of what passes."),
+    "hard_sigmoid": (dict(gate=_hard_sigmoid), _HARD),
+    "hard_sigmoid_keras2": (dict(gate=_hard_sigmoid_keras2), _HARD),
+    "input_plus": (dict(input_times=False), "c_t = f * c_prev + i * g: the input gate "
+                   "multiplies the candidate (i * g), it is not added to it (i + g)."),
+    "forget_plus": (dict(forget_times=False), "c_t = f * c_prev + i * g: the forget gate "
+                    "multiplies the old cell state (f * c_prev), it is not added to it."),
+    "both_plus": (dict(forget_times=False, input_times=False), "c_t = f * c_prev + i * g: "
+                  "the gates multiply what they let through (f * c_prev, i * g), they are not "
+                  "added."),
     "bias": (dict(bias=False), "the bias b is missing: add it to x_t @ W_x + h_prev @ W_h."),
     "inputs": (dict(inputs=False), "the input term x_t @ W_x is missing."),
     "recurrent": (dict(recurrent=False), "the recurrent term h_prev @ W_h is missing: it is "
