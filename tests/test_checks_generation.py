@@ -42,6 +42,21 @@ def test_next_token_pairs():
         checks.check_next_token_pairs(3)
 
 
+PAIR_MISTAKES = {
+    "targets not shifted": lambda s, L: (pairs(s, L)[0], pairs(s, L)[0]),
+    "the targets wrap around (np.roll)": lambda s, L: (pairs(s, L)[0], np.roll(pairs(s, L)[0], -1, axis=1)),
+    "shifted the wrong way": lambda s, L: (pairs(s, L)[0], pairs(s, L)[0] - 1),
+}
+
+
+@pytest.mark.parametrize("says", list(PAIR_MISTAKES))
+def test_each_pairs_diagnosis_names_only_its_own_mistake(says):
+    with pytest.raises(AssertionError) as caught:
+        checks.check_next_token_pairs(PAIR_MISTAKES[says])
+    assert says in str(caught.value)
+    assert not [other for other in PAIR_MISTAKES if other != says and other in str(caught.value)]
+
+
 # ---------------------------------------------------------------------------
 # the language model
 # ---------------------------------------------------------------------------
@@ -126,6 +141,27 @@ def test_perplexity():
         checks.check_perplexity(numpy_perplexity, framework="jax")
 
 
+def _per_sequence_perplexity(lg, t):
+    return float(np.mean([numpy_perplexity(lg[i:i + 1], t[i:i + 1]) for i in range(len(lg))]))
+
+
+PERPLEXITY_MISTAKES = {
+    "perplexity of the summed loss": lambda lg, t: numpy_perplexity(lg, t, reduce=np.sum),
+    "that is the cross-entropy itself": lambda lg, t: float(np.log(numpy_perplexity(lg, t))),
+    "the mean of each sequence's own perplexity": _per_sequence_perplexity,
+    "the logits were used as log-probabilities":
+        lambda lg, t: float(np.exp(-np.take_along_axis(lg, t[..., None], -1).mean())),
+}
+
+
+@pytest.mark.parametrize("says", list(PERPLEXITY_MISTAKES))
+def test_each_perplexity_diagnosis_names_only_its_own_mistake(says):
+    with pytest.raises(AssertionError) as caught:
+        checks.check_perplexity(PERPLEXITY_MISTAKES[says])
+    assert says in str(caught.value)
+    assert not [o for o in PERPLEXITY_MISTAKES if o != says and o in str(caught.value)]
+
+
 def test_trained_language_model():
     model = keras_lm(5)
     X = np.random.default_rng(0).integers(0, 5, size=(4, 6))
@@ -208,9 +244,10 @@ def keras_generate(model, prompt, n_tokens, temperature, rng, carry=True, reset=
     return np.array(tokens), np.stack(used)
 
 
-def torch_generate(model, prompt, n_tokens, temperature, rng, carry=True):
+def torch_generate(model, prompt, n_tokens, temperature, rng, carry=True, primed=None):
+    """``primed``: the ids read before the first draw, instead of the prompt (a mistake)."""
     with torch.no_grad():
-        logits, state = model(torch.as_tensor(prompt)[None])
+        logits, state = model(torch.as_tensor(prompt if primed is None else primed(prompt))[None])
         last, tokens, used = logits[0, -1], [], []
         for _ in range(n_tokens):
             token = sample_next(last.numpy(), temperature, rng)
@@ -233,6 +270,23 @@ def test_generate_keras():
         checks.check_generate(lambda *a: keras_generate(*a, reset=False), model, PROMPT)
     with raises("the sampled token is not fed back"):
         checks.check_generate(lambda *a: keras_generate(*a, feed_back=False), model, PROMPT)
+
+
+PRIMING_MISTAKES = {
+    "its first token twice and its last never": lambda p: np.concatenate([p[:-1], p[:1]]),
+    "the last prompt token is never read": lambda p: p[:-1],
+    "the last prompt token read alone": lambda p: p[-1:],
+}
+
+
+@pytest.mark.parametrize("says", list(PRIMING_MISTAKES))
+def test_each_priming_diagnosis_names_only_its_own_mistake(says):
+    model = checks.language_model_probe("torch", vocab_size=7, units=5, seed=1)
+    with pytest.raises(AssertionError) as caught:
+        checks.check_generate(lambda *a: torch_generate(*a, primed=PRIMING_MISTAKES[says]),
+                              model, PROMPT)
+    assert says in str(caught.value)
+    assert not [o for o in PRIMING_MISTAKES if o != says and o in str(caught.value)]
 
 
 def test_generate_torch():

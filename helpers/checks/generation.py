@@ -251,6 +251,12 @@ def check_next_token_pairs(next_token_pairs) -> None:
         if np.array_equal(Y, X - 1):
             raise AssertionError(f"shifted the wrong way: Y[i, t] is the token before X[i, t] "
                                  f"for {call}; the target is the next token. " + _PAIRS_RULE)
+        if seq_len > 1 and np.array_equal(X, want_x) and np.array_equal(Y, np.roll(X, -1, axis=1)):
+            raise AssertionError(
+                f"the targets wrap around (np.roll) for {call}: the last target of each row is "
+                "that row's first token, but the token after X[i, -1] is the next one of the "
+                "stream, stream[(i + 1) * seq_len]. Slice Y from the stream shifted by one "
+                "instead of rolling X. " + _PAIRS_RULE)
         check_close(X, want_x, f"X (from {call}, where stream[k] == 100 + k)", atol=0)
         check_close(Y, want_x + 1, f"Y (from {call}, where stream[k] == 100 + k)", atol=0)
 
@@ -385,7 +391,11 @@ def check_perplexity(perplexity, framework: str = "keras") -> None:
         if math.isclose(got, want, rel_tol=1e-4):
             continue
         raw = float(-np.take_along_axis(logits, targets[..., None], axis=-1).mean())
+        per_row = float(np.exp(-picked.mean(axis=1)).mean())
         diagnoses = (
+            (per_row if n > 1 else math.nan, "that is the mean of each sequence's own "
+             "perplexity; the perplexity is exp of the cross-entropy averaged over every "
+             "predicted token of every sequence: average the loss first, take exp once."),
             (math.exp(min(-picked.sum(), 700.0)), "perplexity of the summed loss: that is exp of "
              "the loss summed over every token; average the cross-entropy over the tokens "
              "first (the mean), then take exp."),
@@ -636,12 +646,23 @@ def _check_generated(model, framework, prompt, call, tokens, logits) -> None:
         _generate_diagnosis(model, framework, prompt, tokens, logits, expected, call)
 
 
+def _priming_diagnosis(model, prompt: np.ndarray, first: np.ndarray) -> str:
+    """What the first logits of a generation read instead of the whole prompt ('' if unknown)."""
+    read = {" They are the logits of the last prompt token read alone, from a fresh state: "
+            "read the whole prompt first.": prompt[-1:]}
+    if len(prompt) >= 2 and prompt[0] != prompt[-1]:
+        read[" The prompt was read as prompt[:-1] and then prompt[0]: its first token twice "
+             "and its last never. After priming with prompt[:-1], feed prompt[-1] (or read the "
+             "whole prompt in one call)."] = np.concatenate([prompt[:-1], prompt[:1]])
+        read[" They are the logits after prompt[:-1]: the last prompt token is never read. "
+             "Read the whole prompt before the first draw."] = prompt[:-1]
+    return next((why for why, ids in read.items() if _equal(first, _run(model, [ids])[-1], 1e-5)), "")
+
+
 def _generate_diagnosis(model, framework, prompt, tokens, logits, expected, call) -> None:
     after_prompt = expected[0]
     if not _equal(logits[0], after_prompt, atol=1e-5):
-        alone = _run(model, [prompt[-1:]])[-1]
-        why = (" They are the logits of the last prompt token read alone, from a fresh state: "
-               "read the whole prompt first." if _equal(logits[0], alone, 1e-5) else "")
+        why = _priming_diagnosis(model, prompt, logits[0])
         raise AssertionError(f"the first logits from {call} should be the model's prediction "
                              "after reading the whole prompt (the last step of one pass over "
                              f"the prompt).{why}")
