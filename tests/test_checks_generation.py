@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from helpers import checks
+from precision import assert_names_only_its_own
 from helpers.checks import generation
 
 keras = pytest.importorskip("keras")
@@ -51,10 +52,8 @@ PAIR_MISTAKES = {
 
 @pytest.mark.parametrize("says", list(PAIR_MISTAKES))
 def test_each_pairs_diagnosis_names_only_its_own_mistake(says):
-    with pytest.raises(AssertionError) as caught:
-        checks.check_next_token_pairs(PAIR_MISTAKES[says])
-    assert says in str(caught.value)
-    assert not [other for other in PAIR_MISTAKES if other != says and other in str(caught.value)]
+    assert_names_only_its_own(lambda: checks.check_next_token_pairs(PAIR_MISTAKES[says]), says,
+                              PAIR_MISTAKES)
 
 
 # ---------------------------------------------------------------------------
@@ -156,10 +155,8 @@ PERPLEXITY_MISTAKES = {
 
 @pytest.mark.parametrize("says", list(PERPLEXITY_MISTAKES))
 def test_each_perplexity_diagnosis_names_only_its_own_mistake(says):
-    with pytest.raises(AssertionError) as caught:
-        checks.check_perplexity(PERPLEXITY_MISTAKES[says])
-    assert says in str(caught.value)
-    assert not [o for o in PERPLEXITY_MISTAKES if o != says and o in str(caught.value)]
+    assert_names_only_its_own(lambda: checks.check_perplexity(PERPLEXITY_MISTAKES[says]), says,
+                              PERPLEXITY_MISTAKES)
 
 
 def test_trained_language_model():
@@ -282,11 +279,9 @@ PRIMING_MISTAKES = {
 @pytest.mark.parametrize("says", list(PRIMING_MISTAKES))
 def test_each_priming_diagnosis_names_only_its_own_mistake(says):
     model = checks.language_model_probe("torch", vocab_size=7, units=5, seed=1)
-    with pytest.raises(AssertionError) as caught:
-        checks.check_generate(lambda *a: torch_generate(*a, primed=PRIMING_MISTAKES[says]),
-                              model, PROMPT)
-    assert says in str(caught.value)
-    assert not [o for o in PRIMING_MISTAKES if o != says and o in str(caught.value)]
+    mistaken = PRIMING_MISTAKES[says]
+    assert_names_only_its_own(lambda: checks.check_generate(
+        lambda *a: torch_generate(*a, primed=mistaken), model, PROMPT), says, PRIMING_MISTAKES)
 
 
 def test_generate_torch():
