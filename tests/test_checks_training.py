@@ -264,6 +264,29 @@ def test_accuracy_says_where_to_look_for_a_softmax_over_one_unit(model):
     assert "softmax" not in str(caught.value), caught.value
 
 
+class TorchTimeMajor(nn.Module):
+    """An nn.GRU without batch_first=True: it reads (batch, time, 1) as (time, batch, 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(1, 3)
+        self.head = nn.Linear(3, 1)
+
+    def forward(self, x):
+        output, _ = self.rnn(x)            # read as (time, batch): shapes fit, examples mix
+        return self.head(output[:, -1])
+
+
+def test_accuracy_says_where_to_look_for_a_forgotten_batch_first():
+    with pytest.raises(AssertionError) as caught:
+        checks.check_accuracy(TorchTimeMajor(), last_step_data(), 0.9)
+    assert "builder's test names: forgetting batch_first=True" in str(caught.value), caught.value
+    with pytest.raises(AssertionError) as caught:   # batch_first=True, simply untrained
+        checks.check_accuracy(TorchLastStep(head=[np.zeros((1, 1)), np.array([5.0])]),
+                              last_step_data(), 0.9)
+    assert "batch_first" not in str(caught.value), caught.value
+
+
 def test_accuracy_with_outputs_that_do_not_fit_the_targets():
     with raises("the model's outputs have shape (200, 5, 1), which does not fit targets of "
                 "shape (200,). returning sequences into a Dense classifier"):

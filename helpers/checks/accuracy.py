@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.checks.core import check_callable, to_numpy, type_name, with_hint
-from helpers.checks.introspect import framework_of, output_activation, prepare_batch
-from helpers.checks.models import run_checked, shape_diagnosis, single_output
+from helpers.checks.introspect import (TORCH, framework_of, output_activation, prepare_batch,
+                                       recurrent_layers)
+from helpers.checks.models import batch_first_message, run_checked, shape_diagnosis, single_output
 from helpers.validation import positive_int, real_number
 
 IGNORE_INDEX = -100  # targets equal to this are not counted, as in nn.CrossEntropyLoss
@@ -70,6 +71,17 @@ def _single_unit_softmax(model, x, out: np.ndarray) -> bool:
         model, prepare_batch(x[:8], framework_of(model), "x")) == "softmax"
 
 
+def _known_cause(model, x, out: np.ndarray) -> str | None:
+    """A mistake in the model itself that the model builder's checks name, or None."""
+    if _single_unit_softmax(model, x, out):
+        return "a softmax over one unit, so it outputs 1.0 for every input."
+    if framework_of(model) == TORCH:
+        unbatched = [layer for layer in recurrent_layers(model) if not layer.batch_first]
+        if unbatched:
+            return batch_first_message(unbatched[0])
+    return None
+
+
 def check_accuracy(model, make_data, threshold: float, seed: int = 12345,
                    what: str = "examples", hint: str | None = None,
                    batch_size: int = 256) -> None:
@@ -109,9 +121,9 @@ def check_accuracy(model, make_data, threshold: float, seed: int = 12345,
     message = (f"accuracy {accuracy:.{digits}f} on {len(y)} fresh {what}{steps}, below the "
                f"{threshold:.{digits}f} threshold ({reading}).")
     classes = np.unique(predicted[counted])
-    if classes.size == 1 and _single_unit_softmax(model, x, out):
-        message += (" The model applies a softmax over one unit, so it outputs 1.0 for every "
-                    "input: fix the model first (its builder's test says how).")
+    cause = _known_cause(model, x, out)
+    if cause:
+        message += f" The model has a mistake its builder's test names: {cause} Fix that first."
     elif classes.size == 1:
         message += (f" The model predicts class {int(classes[0])} every time: it has not "
                     "learnt the task (was it trained? do its output and its loss match?).")
