@@ -65,6 +65,12 @@ def test_failure_reads_at_a_glance(mistake, graded):
     holds(invariants.failure_reads_at_a_glance(graded, mistake))
 
 
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[str(m) for m in MISTAKES])
+def test_no_failure_names_another_mistake_of_its_exercise(mistake, graded):
+    """Precision: the fixtures of one answer cell are each other's controls."""
+    holds(invariants.diagnosis_precise(graded, mistake))
+
+
 @pytest.mark.parametrize("ref", REGRADED, ids=str)
 def test_two_gradings_agree(ref, graded):
     """Invariant 7: the same submission graded twice gets the same score in every cell."""

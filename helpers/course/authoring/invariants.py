@@ -63,6 +63,18 @@ def failure_reads_at_a_glance(run: GradingRun, mistake: mistakes_mod.Mistake) ->
             for problem in [failure_problem(cells[gid].shown, mistake.says)] if problem]
 
 
+def diagnosis_precise(run: GradingRun, mistake: mistakes_mod.Mistake,
+                      mistakes_dir=mistakes_mod.MISTAKES_DIR) -> list[str]:
+    """No cell that ``mistake`` fails names another mistake of the same exercise (answer cell)."""
+    others = sorted({m.says for m in mistakes_mod.load(mistake.notebook, mistakes_dir)
+                     if m.cell == mistake.cell and not nbs.mentions(m.says, mistake.says)
+                     and not nbs.mentions(mistake.says, m.says)})
+    cells = run.cells(mistaken_student(mistake, mistakes_dir), mistake.notebook)
+    return [f"{mistake}: {gid} names another mistake of {mistake.cell}: {says!r}"
+            for gid in mistake.loses if gid in cells for says in others
+            if nbs.mentions(cells[gid].shown, says)]
+
+
 def mistaken_in_between(run: GradingRun, ref: nbs.NotebookRef, k: int) -> list[str]:
     student = "mistakes" if k == 1 else f"mistakes-{k}"
     score, max_score = run.total(student, ref)
@@ -94,4 +106,5 @@ def all_problems(run: GradingRun, refs, source_dir, release_dir) -> list[str]:
             found += mistaken_in_between(run, ref, k)
         for mistake in mistakes_mod.load(ref):
             found += mistake_named(run, mistake) + failure_reads_at_a_glance(run, mistake)
+            found += diagnosis_precise(run, mistake)
     return found
