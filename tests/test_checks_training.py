@@ -277,9 +277,17 @@ class TorchTimeMajor(nn.Module):
         return self.head(output[:, -1])
 
 
-def test_accuracy_says_where_to_look_for_a_forgotten_batch_first():
+class TorchTimeMajorLastState(TorchTimeMajor):
+    def forward(self, x):
+        _, h_n = self.rnn(x)               # (1, time, 3): one output per time step, not per example
+        return self.head(h_n[-1])
+
+
+@pytest.mark.parametrize("model", [TorchTimeMajor, TorchTimeMajorLastState],
+                         ids=["shapes-fit", "shapes-do-not-fit"])
+def test_accuracy_says_where_to_look_for_a_forgotten_batch_first(model):
     with pytest.raises(AssertionError) as caught:
-        checks.check_accuracy(TorchTimeMajor(), last_step_data(), 0.9)
+        checks.check_accuracy(model(), last_step_data(), 0.9)
     assert "builder's test names: forgetting batch_first=True" in str(caught.value), caught.value
     with pytest.raises(AssertionError) as caught:   # batch_first=True, simply untrained
         checks.check_accuracy(TorchLastStep(head=[np.zeros((1, 1)), np.array([5.0])]),

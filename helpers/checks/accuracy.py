@@ -104,13 +104,16 @@ def check_accuracy(model, make_data, threshold: float, seed: int = 12345,
     x, y = _fresh_data(make_data, seed)
     out = _outputs(model, framework, x, batch_size, (None,) * (y.ndim + 1))
     found = _predictions(model, x, out, y)
+    cause = _known_cause(model, x, out)
+    cause = f"The model has a mistake its builder's test names: {cause} Fix that first." \
+        if cause else None
     if found is None:
         batch_shape = tuple(prepare_batch(x[:1], framework, "x").shape)
         wanted = (len(y), *y.shape[1:], None)
         raise AssertionError(with_hint(
             f"the model's outputs have shape {tuple(out.shape)}, which does not fit targets of "
-            f"shape {y.shape}.", shape_diagnosis(model, framework, (len(y), *batch_shape[1:]),
-                                                 tuple(out.shape), wanted)))
+            f"shape {y.shape}.", cause or shape_diagnosis(
+                model, framework, (len(y), *batch_shape[1:]), tuple(out.shape), wanted)))
     predicted, targets, reading = found
     counted = targets != IGNORE_INDEX
     accuracy = float((predicted == targets)[counted].mean()) if counted.any() else 0.0
@@ -121,9 +124,8 @@ def check_accuracy(model, make_data, threshold: float, seed: int = 12345,
     message = (f"accuracy {accuracy:.{digits}f} on {len(y)} fresh {what}{steps}, below the "
                f"{threshold:.{digits}f} threshold ({reading}).")
     classes = np.unique(predicted[counted])
-    cause = _known_cause(model, x, out)
     if cause:
-        message += f" The model has a mistake its builder's test names: {cause} Fix that first."
+        message += f" {cause}"
     elif classes.size == 1:
         message += (f" The model predicts class {int(classes[0])} every time: it has not "
                     "learnt the task (was it trained? do its output and its loss match?).")
