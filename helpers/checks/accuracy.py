@@ -13,6 +13,7 @@ from helpers.checks.core import check_callable, to_numpy, type_name, with_hint
 from helpers.checks.introspect import (TORCH, framework_of, output_activation, prepare_batch,
                                        recurrent_layers)
 from helpers.checks.models import batch_first_message, run_checked, shape_diagnosis, single_output
+from helpers.checks.training import single_unit_softmax
 from helpers.validation import positive_int, real_number
 
 IGNORE_INDEX = -100  # targets equal to this are not counted, as in nn.CrossEntropyLoss
@@ -74,7 +75,7 @@ def _single_unit_softmax(model, x, out: np.ndarray) -> bool:
 def _known_cause(model, x, out: np.ndarray) -> str | None:
     """A mistake in the model itself that the model builder's checks name, or None."""
     if _single_unit_softmax(model, x, out):
-        return "a softmax over one unit, so it outputs 1.0 for every input."
+        return single_unit_softmax(framework_of(model))
     if framework_of(model) == TORCH:
         unbatched = [layer for layer in recurrent_layers(model) if not layer.batch_first]
         if unbatched:

@@ -269,8 +269,8 @@ def _check_forward_result(out, call, x, W_x, W_h, b, want) -> None:
             f"h_T from {call} should be the last state, shape (batch, H) = {(batch, hidden)}, "
             f"got {tuple(h_T.shape)}.")
     states = np.asarray(states, dtype="float64")
-    if not _close(want, _controlled_states(x, np.zeros_like(_H_PREV), W_x, W_h, b)) and \
-            _close(states, _controlled_states(x, np.zeros_like(_H_PREV), W_x, W_h, b)):
+    from_zeros = _controlled_states(x, np.zeros_like(_H_PREV), W_x, W_h, b)
+    if not _close(want, from_zeros) and _close(states, from_zeros):
         raise AssertionError(
             f"states from {call} start from zeros, not from h0: h0 is ignored. Start the "
             "loop from the h0 you are given (h = h0 before the loop), not np.zeros.")
