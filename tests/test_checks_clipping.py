@@ -62,7 +62,7 @@ def test_optimizer_bad_arguments():
 # PyTorch: a training step that clips
 # --------------------------------------------------------------------------
 
-def step(clip="norm", zero=True, where="between", returned="before"):
+def step(clip="norm", zero=True, where="between", returned="before", detach=False):
     def clipped_train_step(model, batch, loss_fn, optimizer, max_norm):
         inputs, targets = batch
         model.train()
@@ -71,7 +71,8 @@ def step(clip="norm", zero=True, where="between", returned="before"):
         norm = torch.tensor(0.0)
         if where == "before":
             norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-        loss = loss_fn(model(inputs), targets)
+        outputs = model(inputs)
+        loss = loss_fn(outputs.detach() if detach else outputs, targets)
         loss.backward()
         if where == "between":
             if clip == "norm":
@@ -113,6 +114,7 @@ def test_tensor_results_are_accepted():
     (step(zero=False), "gradients from earlier steps accumulate"),
     (step(returned="after"), "clip_grad_norm_ returns the norm before clipping"),
     (lambda *args: step()(*args)[0], "should return (loss, norm), two floats"),
+    (step(detach=True), "the loss no longer depends on the model's parameters"),
 ])
 def test_step_mistakes_are_named(fn, fragment):
     with raises(fragment):

@@ -464,6 +464,19 @@ def test_forecaster_failures_say_why():
         checks.check_forecaster(PerStep(), SST, 120, 120, 12, max_mae=0.55)
 
 
+def test_a_failing_forecaster_points_to_the_mistake_its_pipeline_tests_named():
+    """Downstream: a forecast that loses to seasonal-naive after the split test named a
+    shuffle says so first; once the split passes, it no longer does (the control)."""
+    with raises("shuffled before splitting"):
+        checks.check_split_periods(split_shuffled)
+    with raises("The split_series test named a mistake (shuffled before splitting: "):
+        checks.check_forecaster(SeasonalNaiveModel(), SST, 120, 120, 12, max_mae=0.55)
+    checks.check_split_periods(split_right)
+    with pytest.raises(AssertionError) as caught:
+        checks.check_forecaster(SeasonalNaiveModel(), SST, 120, 120, 12, max_mae=0.55)
+    assert "split_series" not in str(caught.value), caught.value
+
+
 @pytest.mark.parametrize("kwargs, pattern", [
     ({"n_val": 0}, r"^n_val must be a positive int"),
     ({"window": 2.5}, r"^window must be a positive int"),

@@ -193,7 +193,7 @@ def keras_builder(init=2.0, kinds=KERAS_LAYERS, return_state=False):
 
 class TorchModel(nn.Module):
     def __init__(self, cell, vocab_size, units, forget_bias=True, unpack=True, read_c=False,
-                 batch_first=True):
+                 batch_first=True, like_lstm=False):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, 8)
         self.rnn = TORCH_MODULES[cell](8, units, batch_first=batch_first)
@@ -202,9 +202,12 @@ class TorchModel(nn.Module):
                 self.rnn.bias_ih_l0[units:2 * units].fill_(1.0)
                 self.rnn.bias_hh_l0[units:2 * units].fill_(0.0)
         self.head = nn.Linear(units, 1)
-        self.unpack, self.read_c = unpack, read_c
+        self.unpack, self.read_c, self.like_lstm = unpack, read_c, like_lstm
 
     def forward(self, ids):
+        if self.like_lstm:   # every cell unpacked as nn.LSTM's (h_n, c_n)
+            output, (h_n, c_n) = self.rnn(self.embedding(ids))
+            return self.head(h_n[-1])
         output, state = self.rnn(self.embedding(ids))
         if self.unpack and isinstance(state, tuple):
             state = state[1] if self.read_c else state[0]
@@ -230,6 +233,7 @@ def test_right_models_pass(build):
     (torch_builder(forget_bias=False), "the LSTM's forget-gate bias should start at 1"),
     (torch_builder(read_c=True), "the head reads c_n, the LSTM's cell state"),
     (torch_builder(batch_first=False), "forgetting batch_first=True"),
+    (torch_builder(like_lstm=True), "unpacks the pair that only nn.LSTM returns: nn.RNN and nn.GRU"),
 ])
 def test_model_mistakes_are_named(build, fragment):
     with raises(fragment):

@@ -68,16 +68,17 @@ def keras_lm(vocab, return_sequences=True, activation=None):
 
 
 class TorchLM(torch.nn.Module):
-    def __init__(self, vocab, head_on_last=False, ignore_state=False, batch_first=True):
+    def __init__(self, vocab, head_on_last=False, ignore_state=False, batch_first=True, softmax=False):
         super().__init__()
         self.embed = torch.nn.Embedding(vocab, 4)
         self.rnn = torch.nn.LSTM(4, 6, batch_first=batch_first)
         self.head = torch.nn.Linear(6, vocab)
-        self.head_on_last, self.ignore_state = head_on_last, ignore_state
+        self.head_on_last, self.ignore_state, self.softmax = head_on_last, ignore_state, softmax
 
     def forward(self, ids, state=None):
         output, state = self.rnn(self.embed(ids), None if self.ignore_state else state)
-        return (self.head(state[0][-1]) if self.head_on_last else self.head(output)), state
+        logits = self.head(state[0][-1]) if self.head_on_last else self.head(output)
+        return (logits.softmax(-1) if self.softmax else logits), state
 
 
 def test_language_model_keras():
@@ -168,6 +169,17 @@ def test_trained_language_model():
         checks.check_trained_language_model(model, X, X, max_perplexity=1.01)
     with pytest.raises(ValueError, match="max_perplexity must be a number >= 1"):
         checks.check_trained_language_model(model, X, X, max_perplexity=0.5)
+
+
+def test_a_trained_language_model_that_ends_in_a_softmax_is_sent_to_its_builder():
+    """The downstream cell names the cause the builder's test found, not only the symptom."""
+    X = np.random.default_rng(0).integers(0, 9, size=(4, 6))
+    torch.manual_seed(0)
+    with raises("The model has a mistake its builder's test names: the model ends in a softmax"):
+        checks.check_trained_language_model(TorchLM(9, softmax=True), X, X, max_perplexity=1.5)
+    with pytest.raises(AssertionError) as caught:   # the same untrained model, logits out
+        checks.check_trained_language_model(TorchLM(9), X, X, max_perplexity=1.5)
+    assert "softmax" not in str(caught.value), caught.value
 
 
 # ---------------------------------------------------------------------------

@@ -264,6 +264,18 @@ def test_accuracy_says_where_to_look_for_a_softmax_over_one_unit(model):
     assert "softmax" not in str(caught.value), caught.value
 
 
+def test_accuracy_says_where_to_look_for_a_sigmoid_before_bce_with_logits():
+    """A PyTorch classifier of one unit ends with a sigmoid: trained with BCEWithLogitsLoss,
+    as every one of the course's, it squashes twice (the builder's loss check names it)."""
+    untrained = [np.zeros((1, 1)), np.array([5.0])]   # predicts class 1 every time
+    with pytest.raises(AssertionError) as caught:
+        checks.check_accuracy(TorchLastStep(head=untrained, sigmoid=True), last_step_data(), 0.9)
+    assert "builder's test names: sigmoid applied twice" in str(caught.value), caught.value
+    with pytest.raises(AssertionError) as caught:   # the same model with no sigmoid
+        checks.check_accuracy(TorchLastStep(head=untrained), last_step_data(), 0.9)
+    assert "sigmoid" not in str(caught.value), caught.value
+
+
 class TorchTimeMajor(nn.Module):
     """An nn.GRU without batch_first=True: it reads (batch, time, 1) as (time, batch, 1)."""
 

@@ -222,10 +222,18 @@ def test_a_mistake_that_loses_every_test_is_a_round_of_its_own():
     assert mistakes.rounds([]) == []
 
 
-def test_no_notebook_needs_more_than_three_mistaken_students():
-    """Each mistaken student is one more autograde run of a whole notebook in make test."""
-    counts = {str(ref): len(mistakes.rounds_of(ref)) for ref in nbs.find_notebooks(REPO / "source")}
-    assert counts and max(counts.values()) <= 3, counts
+# Mistaken students graded by make test, over all assignments (an assignment's count is its
+# busier track's): 20 until chapter 03's PyTorch track gained two mistakes that also fail its
+# accuracy test (five there need a submission each). Each one more is about 20 s of make test.
+MAX_MISTAKEN_SUBMISSIONS = 22
+
+
+def test_the_mistaken_students_stay_within_make_tests_budget():
+    """Each mistaken student is one more autograde run of a whole assignment in make test."""
+    counts: dict[str, int] = {}
+    for ref in nbs.find_notebooks(REPO / "source"):
+        counts[ref.assignment] = max(counts.get(ref.assignment, 0), len(mistakes.rounds_of(ref)))
+    assert counts and sum(counts.values()) <= MAX_MISTAKEN_SUBMISSIONS, counts
 
 
 def test_jobs_must_be_positive(tmp_path):

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.checks.core import check_callable, to_numpy, type_name, with_hint
+from helpers.checks.core import check_callable, fix_first, to_numpy, type_name, with_hint
 from helpers.checks.introspect import (TORCH, framework_of, output_activation, prepare_batch,
                                        recurrent_layers)
 from helpers.checks.models import batch_first_message, run_checked, shape_diagnosis, single_output
-from helpers.checks.training import single_unit_softmax
+from helpers.checks.training import check_loss_matches_output, single_unit_softmax
 from helpers.validation import positive_int, real_number
 
 IGNORE_INDEX = -100  # targets equal to this are not counted, as in nn.CrossEntropyLoss
@@ -72,6 +72,19 @@ def _single_unit_softmax(model, x, out: np.ndarray) -> bool:
         model, prepare_batch(x[:8], framework_of(model), "x")) == "softmax"
 
 
+def _squashed_twice(model, x, out: np.ndarray) -> str | None:
+    """A PyTorch model with one output unit that ends with a sigmoid: this course trains
+    those with nn.BCEWithLogitsLoss, which applies the sigmoid again (the builder's check)."""
+    if not (out.ndim >= 1 and out.shape[-1] == 1):
+        return None
+    import torch
+    try:
+        check_loss_matches_output(model, torch.nn.BCEWithLogitsLoss(), prepare_batch(x[:8], TORCH, "x"))
+    except AssertionError as mistake:
+        return str(mistake)
+    return None
+
+
 def _known_cause(model, x, out: np.ndarray) -> str | None:
     """A mistake in the model itself that the model builder's checks name, or None."""
     if _single_unit_softmax(model, x, out):
@@ -80,6 +93,7 @@ def _known_cause(model, x, out: np.ndarray) -> str | None:
         unbatched = [layer for layer in recurrent_layers(model) if not layer.batch_first]
         if unbatched:
             return batch_first_message(unbatched[0])
+        return _squashed_twice(model, x, out)
     return None
 
 
@@ -106,8 +120,7 @@ def check_accuracy(model, make_data, threshold: float, seed: int = 12345,
     out = _outputs(model, framework, x, batch_size, (None,) * (y.ndim + 1))
     found = _predictions(model, x, out, y)
     cause = _known_cause(model, x, out)
-    cause = f"The model has a mistake its builder's test names: {cause} Fix that first." \
-        if cause else None
+    cause = fix_first(cause) if cause else None
     if found is None:
         batch_shape = tuple(prepare_batch(x[:1], framework, "x").shape)
         wanted = (len(y), *y.shape[1:], None)
@@ -122,7 +135,8 @@ def check_accuracy(model, make_data, threshold: float, seed: int = 12345,
         return
     steps = f" ({int(counted.sum())} steps)" if y.ndim > 1 else ""
     digits = 2 if round(threshold, 2) == threshold and round(accuracy, 2) < threshold else 4
-    message = (f"accuracy {accuracy:.{digits}f} on {len(y)} fresh {what}{steps}, below the "
+    fresh = what if what.startswith("fresh ") else f"fresh {what}"
+    message = (f"accuracy {accuracy:.{digits}f} on {len(y)} {fresh}{steps}, below the "
                f"{threshold:.{digits}f} threshold ({reading}).")
     classes = np.unique(predicted[counted])
     if cause:

@@ -3,18 +3,25 @@ and how a failed check reaches the student.
 
 Every check raises ``AssertionError`` with a sentence a student can act on;
 nothing prints and passes. NumPy arrays and PyTorch tensors are both accepted.
-In a notebook, a failed assert (a check's or a test cell's own) and an exercise
-not answered yet (``NotImplementedError``) are shown by :func:`failure_lines`: the
+In a notebook, every error a cell raises is shown by :func:`failure_lines`: the
 line of the cell that failed, then the message wrapped to :data:`WIDTH`
-characters, at most :data:`MAX_LINES` lines, no library frames.
+characters, at most :data:`MAX_LINES` lines, no library frames. A failed assert (a
+check's or a test cell's own) shows its sentence; an exercise not answered yet
+(``NotImplementedError``) says so; any other error shows the student's line that
+raised it, the error in one line and, for a known mistake (:data:`KNOWN_ERRORS`), its fix.
 """
 
 from __future__ import annotations
 
+import functools
 import linecache
 import numbers
+import re
 import sys
+import sysconfig
 import textwrap
+import traceback
+from pathlib import Path
 
 import numpy as np
 
@@ -53,31 +60,63 @@ def failure_lines(message: str, where: str | None = None) -> list[str]:
     return lines
 
 
-def failing_cell_line(tb, cell_files) -> tuple[int, str] | None:
-    """(line number, code) of the last traceback frame that runs notebook-cell code."""
-    found = None
+def _cell_lines(tb, cell_files) -> list[tuple[int, str]]:
+    """(line number, code) of each traceback frame that runs notebook-cell code, outermost first."""
+    found = []
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename in cell_files:
-            found = (tb.tb_lineno, linecache.getline(filename, tb.tb_lineno).strip())
+            found.append((tb.tb_lineno, linecache.getline(filename, tb.tb_lineno).strip()))
         tb = tb.tb_next
     return found
 
 
+def failing_cell_line(tb, cell_files) -> tuple[int, str] | None:
+    """(line number, code) of the last traceback frame that runs notebook-cell code."""
+    lines = _cell_lines(tb, cell_files)
+    return lines[-1] if lines else None
+
+
+def _cell_files() -> dict:
+    """The file names IPython gives this kernel's cells ({} outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return {}
+    return getattr(getattr(get_ipython(), "compile", None), "_filename_map", {}) or {}
+
+
+def error_lines(error: BaseException, cell_lines: list[tuple[int, str]]) -> list[str]:
+    """Any other error at a glance: the cell's line, the student's line that raised it, the
+    error in one line and, for a known mistake, its fix."""
+    where = f"Failed at line {cell_lines[0][0]} of the cell: {cell_lines[0][1]}" if cell_lines else None
+    message = [one_line(error)]
+    if len(cell_lines) > 1:
+        message.append(f"Raised by your code, line {cell_lines[-1][0]}: {cell_lines[-1][1]}")
+    advice = error_advice(error, cell_lines[-1][1] if cell_lines else None)
+    message += [advice] if advice else []
+    message.append("(%tb shows the whole traceback)")
+    return failure_lines("\n".join(message), where)
+
+
 def _show_failure(shell, etype, value, tb, tb_offset=None):
-    """IPython handler for AssertionError and NotImplementedError: the short, wrapped
-    failure, no library frames."""
+    """IPython handler for every error a cell raises: the short, wrapped failure, no library
+    frames (a failed check's sentence, or :func:`error_lines`)."""
     cell_files = getattr(getattr(shell, "compile", None), "_filename_map", {})
-    line = failing_cell_line(tb, cell_files)
-    where = f"Failed at line {line[0]} of the cell: {line[1]}" if line else None
-    text = str(value) or (f"an exercise is {NOT_ANSWERED}" if etype is NotImplementedError else "")
-    stb = failure_lines(f"{etype.__name__}: {text}" if text else etype.__name__, where)
+    if issubclass(etype, (AssertionError, NotImplementedError)):
+        line = failing_cell_line(tb, cell_files)
+        where = f"Failed at line {line[0]} of the cell: {line[1]}" if line else None
+        text = str(value) or (f"an exercise is {NOT_ANSWERED}" if etype is NotImplementedError else "")
+        stb = failure_lines(f"{etype.__name__}: {text}" if text else etype.__name__, where)
+    else:
+        stb = error_lines(value, _cell_lines(tb, cell_files))
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb   # what %tb shows
     shell._showtraceback(etype, value, stb)
     return stb
 
 
 def show_failures_short() -> bool:
-    """In IPython, show every AssertionError and NotImplementedError as :func:`failure_lines` does.
+    """In IPython, show every error a cell raises as :func:`failure_lines` does.
 
     ``import helpers.checks`` calls it; returns False outside IPython.
     """
@@ -88,7 +127,7 @@ def show_failures_short() -> bool:
     shell = get_ipython()
     if shell is None or not hasattr(shell, "set_custom_exc"):
         return False
-    shell.set_custom_exc((AssertionError, NotImplementedError), _show_failure)
+    shell.set_custom_exc((Exception,), _show_failure)
     return True
 
 
@@ -134,6 +173,47 @@ def type_name(x) -> str:
 def with_hint(message: str, hint) -> str:
     """``message`` followed by ``hint`` when there is one."""
     return f"{message} {hint}" if hint else message
+
+
+def fix_first(cause: str) -> str:
+    """A downstream test's pointer to the mistake an earlier exercise's check names."""
+    return f"The model has a mistake its builder's test names: {cause} Fix that first."
+
+
+# The mistake each exercise's check named last in this process (the kernel in the lab, the
+# judge at grading): a later test that fails because of it can say where to look.
+_NAMED_EARLIER: dict[str, str] = {}
+
+
+def remembers_failures(exercise: str):
+    """Decorate a check of ``exercise``: a failure's sentence is kept, a pass forgets it."""
+    def decorate(check):
+        @functools.wraps(check)
+        def run(*args, **kwargs):
+            try:
+                result = check(*args, **kwargs)
+            except AssertionError as failure:
+                _NAMED_EARLIER[exercise] = _first_sentence(str(failure))
+                raise
+            _NAMED_EARLIER.pop(exercise, None)
+            return result
+        return run
+    return decorate
+
+
+def _first_sentence(message: str, limit: int = 120) -> str:
+    """The sentence of a failure that names the mistake (its first), on one line."""
+    text = " ".join(message.split())
+    end = text.find(". ")
+    text = (text if end < 0 else text[:end]).rstrip(".")
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
+def named_earlier(*exercises: str) -> str | None:
+    """Where to look first: the mistakes the checks of ``exercises`` named, or None."""
+    found = [f"the {exercise} test named a mistake ({_NAMED_EARLIER[exercise]})."
+             for exercise in exercises if exercise in _NAMED_EARLIER]
+    return " ".join(f"{cause[0].upper()}{cause[1:]} Fix that first." for cause in found) or None
 
 
 def check_type(value, expected, name: str, hint: str | None = None) -> None:
@@ -223,19 +303,69 @@ def repeat(fn, times: int, *args) -> list:
     return [fn(*(a.copy() if isinstance(a, np.ndarray) else a for a in args)) for _ in range(times)]
 
 
-# APIs that older tutorials use and today's libraries no longer have: error text -> the fix
-REMOVED_APIS = {
-    "object has no attribute 'reset_states'": (
-        "Keras 3 models have no reset_states(): reset the stateful layers themselves, "
-        "`for layer in model.layers: if getattr(layer, 'stateful', False): layer.reset_state()`."),
-}
+# Errors the course's libraries raise for a mistake learners often make: (error type, text in
+# its message, an optional pattern the student's line must match, the fix). The first match wins.
+_TORCH_SIZES = re.compile(r"Target size \(torch\.Size\(\[([\d, ]*)\]\)\) must be the same as "
+                          r"input size \(torch\.Size\(\[([\d, ]*)\]\)\)")
+KNOWN_ERRORS = (
+    (AttributeError, "object has no attribute 'reset_states'", None,
+     "Keras 3 models have no reset_states(): reset the stateful layers themselves, "
+     "`for layer in model.layers: if getattr(layer, 'stateful', False): layer.reset_state()`."),
+    (RuntimeError, "does not require grad and does not have a grad_fn", None,
+     "the loss no longer depends on the model's parameters, so backward() has nothing to do: "
+     "a .detach(), .item(), .numpy(), torch.tensor(...) or torch.no_grad() cut it off. "
+     "Compute the loss from the model's output tensor as it is."),
+    (ValueError, "values to unpack", re.compile(r",\s*\(\s*\w+\s*,\s*\w+\s*\)\s*="),
+     "`output, (h_n, c_n) = ...` unpacks the pair that only nn.LSTM returns: nn.RNN and nn.GRU "
+     "return `output, h_n`, with h_n one tensor. Unpack (h_n, c_n) for an LSTM only."),
+)
 
 
-def removed_api_advice(error: BaseException) -> str | None:
-    """The one-line fix when ``error`` comes from an API the course's libraries removed."""
-    if isinstance(error, AttributeError):
-        return next((fix for text, fix in REMOVED_APIS.items() if text in str(error)), None)
+def _size_advice(error: BaseException) -> str | None:
+    """PyTorch's loss got outputs and targets whose shapes differ by a trailing axis of 1."""
+    found = _TORCH_SIZES.search(str(error)) if isinstance(error, ValueError) else None
+    if not found:
+        return None
+    target, output = ([int(n) for n in part.split(",") if n.strip()] for part in found.groups())
+    if output == target + [1]:
+        return (f"the loss got outputs of shape {tuple(output)} and targets of shape {tuple(target)}: "
+                "squeeze the model's last axis, `loss_fn(model(inputs).squeeze(1), targets)`.")
+    if target == output + [1]:
+        return (f"the loss got outputs of shape {tuple(output)} and targets of shape {tuple(target)}: "
+                "squeeze the targets' last axis, `targets.squeeze(1)`.")
     return None
+
+
+def error_advice(error: BaseException, line: str | None = None) -> str | None:
+    """The fix for ``error`` when it is a known mistake's (``line``: the student's line that
+    raised it, when known), else None."""
+    for kind, text, pattern, fix in KNOWN_ERRORS:
+        if isinstance(error, kind) and text in str(error) and (
+                pattern is None or (line is not None and pattern.search(line))):
+            return fix
+    return _size_advice(error)
+
+
+def students_line(error: BaseException) -> str | None:
+    """The notebook line that raised ``error``: the judge's record of it, or the innermost
+    frame in a notebook cell of this kernel."""
+    record = getattr(error, "record", None)
+    if record is not None and getattr(record, "lines", None):
+        return record.lines[-1][1]
+    cells = _cell_files()
+    if cells:
+        found = failing_cell_line(error.__traceback__, cells)
+        return found[1] if found else None
+    # outside a notebook (a script, a test): the innermost line that is neither library code
+    # nor the course's helpers
+    libraries = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")}) + (
+        str(Path(__file__).resolve().parents[1]),)
+    found = None
+    for frame, number in traceback.walk_tb(error.__traceback__):
+        filename = frame.f_code.co_filename
+        if not filename.startswith(libraries) and not filename.startswith("<frozen"):
+            found = linecache.getline(filename, number).strip()
+    return found
 
 
 def call_student(fn, call_text: str, *args, diagnose=None, name: str | None = None, **kwargs):
@@ -254,6 +384,6 @@ def call_student(fn, call_text: str, *args, diagnose=None, name: str | None = No
         name = name or getattr(fn, '__name__', 'this function')
         raise NotImplementedError(f"{name} is {NOT_ANSWERED}") from None
     except Exception as error:  # the student's code failed on a controlled input
-        advice = (diagnose(error) if diagnose else None) or removed_api_advice(error)
+        advice = (diagnose(error) if diagnose else None) or error_advice(error, students_line(error))
         quoted = f"{call_text} raised {one_line(error)}"   # the diagnosis gets a line of its own
         raise AssertionError(f"{quoted}\n{advice}" if advice else quoted) from None

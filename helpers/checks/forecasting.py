@@ -22,11 +22,15 @@ from helpers.checks.core import (
     check_callable,
     check_close,
     is_tensor,
+    named_earlier,
+    remembers_failures,
     to_numpy,
     type_name,
     with_hint,
 )
 
+# the exercises a trained forecaster depends on, in the order a student writes them
+PIPELINE = ("split_series", "scale_periods", "period_windows")
 SPLIT_FIX = ("Split by time, without shuffling: train = series[:n_train], test = "
              "series[n_train:] (train_test_split(..., shuffle=False)).")
 SCALING_FIX = ("Fit the scaling on the training period only (mean = train.mean(), std = "
@@ -264,6 +268,7 @@ def _equal(a: np.ndarray, b: np.ndarray, atol: float = 1e-6) -> bool:
 
 # --- the split ---------------------------------------------------------------
 
+@remembers_failures("split_series")
 def check_split_periods(split_series) -> None:
     """Check ``split_series(series, n_val, n_test) -> (train, val, test)``: the
     first steps, the next ``n_val`` and the last ``n_test``, each in time order.
@@ -317,6 +322,7 @@ _SCALING_FIX = ("Scale every period with the training period's statistics: "
                 "(x - mean) / std with mean = train.mean(), std = train.std().")
 
 
+@remembers_failures("scale_periods")
 def check_scaled_periods(scale_periods, train, val, test) -> None:
     """Check ``scale_periods(train, val, test) -> (train_s, val_s, test_s, mean, std)``:
     ``mean`` and ``std`` are the training period's, and every period is scaled
@@ -364,6 +370,7 @@ _WINDOW_RULE = ("The window of the target series[t] is the `window` values befor
                 "and y[i] = series[start + i].")
 
 
+@remembers_failures("period_windows")
 def check_period_windows(period_windows) -> None:
     """Check ``period_windows(series, window, start, stop) -> (X, y)``: one window per
     target of the period ``series[start:stop]``, ``X`` of shape (n, window, 1)
@@ -693,6 +700,8 @@ def check_forecaster(model, series, n_val: int, n_test: int, window: int, max_ma
     mae = float(np.mean(np.abs(out[:, 0] * std + mean - actual)))
     seasonal = float(np.mean(np.abs(values[targets - season] - actual)))
     scores = {"MAE": mae, "seasonal-naive MAE": seasonal, "ratio": mae / seasonal}
+    # the pipeline's earlier pieces, when their tests named a mistake, come before the hint
+    hint = " ".join(filter(None, (named_earlier(*PIPELINE), hint))) or None
     check_beats_baseline(mae, seasonal, "the forecaster", "seasonal-naive", hint=hint)
     if mae > max_mae:
         raise AssertionError(with_hint(

@@ -30,6 +30,7 @@ from helpers.checks.core import (
     call_student,
     check_callable,
     check_close,
+    fix_first,
     is_tensor,
     one_line,
     repeat,
@@ -289,13 +290,20 @@ def check_language_model(model, vocab_size: int, batch_size: int = 3, time: int 
     else:
         check_batch_first(model)
         logits = _check_torch_language_model(model, ids, expected)
-    probabilities = np.all(logits >= 0) and np.allclose(logits.sum(axis=-1), 1.0, atol=1e-4)
-    if probabilities:
-        raise AssertionError(
-            "the model ends in a softmax: its outputs are probabilities, but the loss below is "
-            "computed from logits (from_logits=True / nn.CrossEntropyLoss applies the softmax "
-            "itself), and sampling divides logits by the temperature. End with a Dense / "
-            "nn.Linear layer of vocab_size units and no activation.")
+    if _are_probabilities(logits):
+        raise AssertionError(ENDS_IN_SOFTMAX)
+
+
+ENDS_IN_SOFTMAX = (
+    "the model ends in a softmax: its outputs are probabilities, but the loss below is "
+    "computed from logits (from_logits=True / nn.CrossEntropyLoss applies the softmax "
+    "itself), and sampling divides logits by the temperature. End with a Dense / "
+    "nn.Linear layer of vocab_size units and no activation.")
+
+
+def _are_probabilities(outputs: np.ndarray) -> bool:
+    """Are a language model's outputs probabilities (a softmax's), not logits?"""
+    return bool(np.all(outputs >= 0) and np.allclose(outputs.sum(axis=-1), 1.0, atol=1e-4))
 
 
 def _keras_logits(model, ids: np.ndarray) -> np.ndarray:
@@ -455,9 +463,11 @@ def check_trained_language_model(model, X, Y, max_perplexity: float,
     picked = np.take_along_axis(_log_softmax(logits), Y[..., None], axis=-1)
     value = float(np.exp(-picked.mean()))
     if not value <= max_perplexity:
-        raise AssertionError(with_hint(
-            f"the model's perplexity is {value:.3f} on these texts, above the threshold "
-            f"{max_perplexity} (a uniform guess over the {vocab} tokens scores {vocab}).", hint))
+        message = (f"the model's perplexity is {value:.3f} on these texts, above the threshold "
+                   f"{max_perplexity} (a uniform guess over the {vocab} tokens scores {vocab}).")
+        if _are_probabilities(logits):   # the builder's check names it: say where to look
+            message += " " + fix_first(ENDS_IN_SOFTMAX)
+        raise AssertionError(with_hint(message, hint))
     return value
 
 

@@ -59,8 +59,8 @@ def rounds(mistakes: list[Mistake], tests=()) -> list[list[Mistake]]:
     keeps at least one autograded test cell (of ``tests``, the notebook's, or
     else of the cells the mistakes lose) that none of its mistakes loses, so it
     scores in between.
-    Each cell's mistakes go, in order, to the emptiest submissions that can
-    take them; when no grouping fits, one more submission is tried.
+    Each cell's mistakes, those losing the most test cells first, go to the emptiest
+    submissions that can take them; when no grouping fits, one more submission is tried.
     """
     by_cell: dict[str, list[Mistake]] = {}
     for mistake in mistakes:
@@ -84,7 +84,7 @@ def _fill(by_cell: dict[str, list[Mistake]], count: int, every_test: set[str]):
 
     groups: list[list[Mistake]] = [[] for _ in range(count)]
     for cell in sorted(by_cell, key=lambda c: -len(by_cell[c])):  # the busiest cells first
-        for mistake in by_cell[cell]:
+        for mistake in sorted(by_cell[cell], key=lambda m: -len(m.loses)):  # the hardest to place first
             open_groups = [g for g in groups if fits(g, mistake)]
             if not open_groups:
                 return None

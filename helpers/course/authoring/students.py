@@ -99,8 +99,8 @@ def standard_students(refs: list[nbs.NotebookRef], release_dir: Path = REPO / "c
 
     Mistaken students are ``mistakes`` (first round of fixture mistakes), then
     ``mistakes-2`` and so on when one answer cell has several mistakes. A track with
-    fewer rounds than the other hands in its solution in the extra rounds, so that
-    every submission is a whole assignment (nothing is missing).
+    fewer rounds than the other hands in its blank release in the extra rounds (quick to
+    grade), so that every submission is a whole assignment (nothing is missing).
     """
     students: Submissions = {"perfect": {}, "blank": {}}
     for ref in refs:
@@ -114,7 +114,7 @@ def standard_students(refs: list[nbs.NotebookRef], release_dir: Path = REPO / "c
         handed_in = {ref.assignment for ref in notebooks}
         for ref in refs:
             if ref.assignment in handed_in and ref not in notebooks:
-                notebooks[ref] = students["perfect"][ref]
+                notebooks[ref] = students["blank"][ref]
     return students
 
 

@@ -74,8 +74,9 @@ def _where(error: BaseException, filename: str) -> int | None:
 
 
 def describe(error: BaseException) -> str:
-    """``Type: message`` of a failure as the student should read it."""
-    from helpers.checks.core import NOT_ANSWERED
+    """``Type: message`` of a failure as the student should read it: for an error the
+    student's code raised, its line first and, for a known mistake, the fix."""
+    from helpers.checks.core import NOT_ANSWERED, error_advice, one_line
     if isinstance(error, KernelSilent):
         named = {"timeout": "CellTimeoutError", "died": "KernelDiedError"}.get(error.why)
         return f"{named}: {error}." if named else "KernelSilentError: " + SILENT.format(detail=error)
@@ -83,13 +84,15 @@ def describe(error: BaseException) -> str:
     text = str(error)
     if isinstance(error, NotImplementedError) and not text:
         text = f"an exercise is {NOT_ANSWERED}"
-    if isinstance(error, StudentError):
-        lines = error.record.lines
-        if lines:
-            number, code = lines[-1]
-            text = f"{text}\n(raised by your code, line {number}: {code})" if text else \
-                f"(raised by your code, line {number}: {code})"
-    return f"{name}: {text}" if text else name
+    described = f"{name}: {text}" if text else name
+    if isinstance(error, AssertionError):
+        return described
+    lines = error.record.lines if isinstance(error, StudentError) else ()
+    student_line = lines[-1][1] if lines else None
+    advice = error_advice(error, student_line)
+    if lines:
+        described = f"{one_line(error)}\nRaised by your code, line {lines[-1][0]}: {student_line}"
+    return f"{described}\n{advice}" if advice else described
 
 
 def run_part(part, namespace: Namespace, filename: str) -> dict:
