@@ -20,10 +20,14 @@ not counted: a copy of the solution is reported against the solution.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from unittest import mock
 
 import nbformat
+import copydetect.utils
 from copydetect import CodeFingerprint, compare_files
 from copydetect.utils import get_token_coverage
 from pygments import lexers, token
@@ -36,7 +40,7 @@ MIN_TOKENS = 20     # an exercise answer with fewer Pygments tokens says nothing
 NOISE = 20          # k: matches shorter than this many normalised characters are noise
 GUARANTEE = 24      # matches this long are always found (winnowing window = GUARANTEE - NOISE + 1)
 THRESHOLD = 0.5     # flagged when this share of an answer's code is matched
-MIN_OVERLAP = 40    # ... and the match covers at least this many normalised characters
+MIN_OVERLAP = 40    # ... and at least this many normalised characters of it
 
 _PYTHON = lexers.get_lexer_by_name("python")
 
@@ -61,15 +65,12 @@ class Pair:
     second: Answers
     similarity: tuple[float, float]   # share of each side's code the match covers
     slices: tuple                      # copydetect's matched (starts, ends) in each side's code
+    against_solution: bool             # first is the published solution, second a student
 
     @property
     def score(self) -> float:
         """The student's share for a pair with the solution; the larger share between students."""
         return self.similarity[1] if self.against_solution else max(self.similarity)
-
-    @property
-    def against_solution(self) -> bool:
-        return self.first.owner == SOLUTION
 
 
 @dataclass
@@ -88,12 +89,6 @@ class Comparison:
 
 
 # --- what an answer is -------------------------------------------------------------
-
-def token_count(code: str) -> int:
-    """Pygments tokens of ``code`` that are neither whitespace nor comments."""
-    return sum(1 for kind, text in _PYTHON.get_tokens(code)
-               if text.strip() and kind not in token.Comment and kind not in token.Text)
-
 
 def released_lines(source_cell) -> set[str]:
     """Stripped lines of an answer cell that its release already holds."""
@@ -122,18 +117,36 @@ def solution_of(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return solved
 
 
-def normalised(code: str) -> str:
-    """``code`` with every number literal turned into ``0`` padded to its length (offsets kept)."""
-    parts = []
+def lex(code: str) -> tuple[int, str]:
+    """(how many tokens ``code`` has besides whitespace and comments, ``code`` with every
+    number literal turned into ``0`` padded to its length, so offsets still fit ``code``)."""
+    count, parts = 0, []
     for _, kind, text in _PYTHON.get_tokens_unprocessed(code):
-        parts.append("0".ljust(len(text)) if kind in token.Number else text)
-    return "".join(parts)
+        if kind in token.Number:
+            text = "0".ljust(len(text))
+        count += bool(text.strip()) and kind not in token.Comment and kind not in token.Text
+        parts.append(text)
+    return count, "".join(parts)
 
 
-def fingerprint(code: str) -> CodeFingerprint:
-    """copydetect's winnowed fingerprint of normalised ``code``; its raw_code is ``code`` itself."""
-    fp = CodeFingerprint("answers.py", NOISE, GUARANTEE - NOISE + 1, language="python",
-                         fp=io.StringIO(normalised(code)))
+def stable_hash(kgram: str) -> int:
+    """A signed 64-bit hash of ``kgram`` that is the same in every process."""
+    return int.from_bytes(hashlib.blake2b(kgram.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+@contextmanager
+def stable_hashes():
+    """copydetect hashes its k-grams with hash(), which changes with each process
+    (PYTHONHASHSEED): inside this block it uses stable_hash, so scores repeat from run to run."""
+    with mock.patch.object(copydetect.utils, "hash", stable_hash, create=True):
+        yield
+
+
+def fingerprint(code: str, normalised: str) -> CodeFingerprint:
+    """copydetect's winnowed fingerprint of ``normalised`` (see lex); its raw_code is ``code``."""
+    with stable_hashes():
+        fp = CodeFingerprint("answers.py", NOISE, GUARANTEE - NOISE + 1, language="python",
+                             fp=io.StringIO(normalised))
     fp.raw_code = code
     return fp
 
@@ -144,19 +157,21 @@ def answers_in(nb: nbformat.NotebookNode | None, exercises: dict[str, set[str]],
     if nb is None:
         return None
     cells = nbs.cells_by_grade_id(nb)
-    blocks, kept = [], []
+    blocks, normalised, kept = [], [], []
     for gid, released in exercises.items():
         cell = cells.get(gid)
         if cell is None or cell.cell_type != "code":
             continue
         code = answer_code(cell.source, released)
-        if token_count(code) >= MIN_TOKENS:
+        tokens, numbers_as_0 = lex(code)
+        if tokens >= MIN_TOKENS:
             blocks.append(f"# --- {gid}\n{code}")
+            normalised.append(f"# --- {gid}\n{numbers_as_0}")
             kept.append(gid)
     if not blocks:
         return None
     code = "\n\n".join(blocks) + "\n"
-    return Answers(owner, track, code, kept, fingerprint(code))
+    return Answers(owner, track, code, kept, fingerprint(code, "\n\n".join(normalised) + "\n"))
 
 
 # --- comparing ---------------------------------------------------------------------
@@ -170,14 +185,30 @@ def without(fp: CodeFingerprint, hashes: set) -> CodeFingerprint:
     return kept
 
 
-def _pair(track: str, first: Answers, second: Answers, fp1, fp2, student_share: bool) -> Pair | None:
-    if not fp1.hashes & fp2.hashes:
+def most_covered(shared: set, fp: CodeFingerprint) -> int:
+    """At most how many characters of ``fp`` the fingerprints ``shared`` cover: each of their
+    places covers k characters at most (copydetect's get_copied_slices)."""
+    return fp.k * sum(len(fp.hash_idx[h]) for h in shared)
+
+
+def could_be_flagged(shared: set, fp: CodeFingerprint) -> bool:
+    """Can the fingerprints ``shared`` cover enough of ``fp`` to flag it?"""
+    covered = most_covered(shared, fp)
+    return covered >= MIN_OVERLAP and covered >= THRESHOLD * fp.token_coverage
+
+
+def _pair(track: str, first: Answers, second: Answers, fp1, fp2, against_solution: bool) -> Pair | None:
+    """The pair when the match covers enough of the student's side (against the solution)
+    or of either side (between students)."""
+    shared, fps, sides = fp1.hashes & fp2.hashes, (fp1, fp2), (1,) if against_solution else (0, 1)
+    if not any(could_be_flagged(shared, fps[side]) for side in sides):
+        return None   # compare_files could find nothing above the threshold: skip its work
+    _, similarity, slices = compare_files(fp1, fp2)
+    if not any(similarity[side] >= THRESHOLD
+               and similarity[side] * fps[side].token_coverage >= MIN_OVERLAP for side in sides):
         return None
-    overlap, similarity, slices = compare_files(fp1, fp2)
-    share = similarity[1] if student_share else max(similarity)
-    if share < THRESHOLD or overlap < MIN_OVERLAP:
-        return None
-    return Pair(track, first, second, (float(similarity[0]), float(similarity[1])), slices)
+    return Pair(track, first, second, (float(similarity[0]), float(similarity[1])), slices,
+                against_solution)
 
 
 def compare_track(track: str, solution: Answers | None, students: list[Answers]) -> list[Pair]:
