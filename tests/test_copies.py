@@ -15,6 +15,7 @@ import io
 import itertools
 import re
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -185,3 +186,23 @@ def test_skipping_pairs_below_the_bound_loses_no_flagged_pair(synthetic, monkeyp
 
     assert found(bounded) == found(exhaustive)
     assert bounded.against_solutions() and bounded.between_students()
+
+
+def test_the_report_shows_each_pair_side_by_side_with_whole_matching_lines(tmp_path):
+    from helpers.course.grading import copies_report
+
+    class_ = submissions()
+    class_["<b>mallory</b>"] = class_.pop("pair-b")   # a name is text, never markup
+    files = {s: {t: nbformat.writes(nb).encode() for t, nb in notebooks.items()}
+             for s, notebooks in class_.items()}
+    comparison, path = copies_report.write_report(tmp_path, ASSIGNMENT, sources(), files)
+    page = path.read_text()
+    assert path == tmp_path / f"copies-{ASSIGNMENT}.html"
+    assert page.count('<div class="pair"') == len(comparison.pairs) == 6
+    assert "&lt;b&gt;mallory&lt;/b&gt;" in page and "<b>mallory" not in page
+    for block in re.findall(r"<pre>(.*?)</pre>", page, flags=re.S):
+        assert "<mark>" in block
+        for start in (m.start() for m in re.finditer("<mark>", block)):
+            assert start == 0 or block[start - 1] == "\n"   # a highlight starts a line
+    line = copies_report.summary(comparison, path)
+    assert "4 answer(s) flagged against the published solutions, 2 pair(s) between students" in line
