@@ -400,8 +400,11 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
     if report_copies:
         for assignment, run in runs.items():
             submitted_notebooks = {s: sub.notebooks for (a, s), sub in cleaned.items() if a == assignment}
-            run.copies, run.copies_report = copies_report.write_report(
-                course, assignment, sources_of[assignment], submitted_notebooks)
+            try:
+                run.copies, run.copies_report = copies_report.write_report(
+                    course, assignment, sources_of[assignment], submitted_notebooks)
+            except Exception as error:  # the grades are written; the report is information only
+                log(f"copies: no report for {assignment} ({type(error).__name__}: {error})")
     return runs
 
 
@@ -449,5 +452,6 @@ def run_grade(assignment: str, course: Path = REPO, submitted: Path | None = Non
     print(f"autograded: {course / 'autograded'}/<student>/{assignment}/")
     print(f"feedback  : {course / 'feedback'}/<student>/{assignment}/<notebook>.html")
     print(f"grades    : {course / 'grades.csv'}")
-    print(f"copies    : {run.copies_report}")
+    if run.copies_report:
+        print(f"copies    : {run.copies_report}")
     return run
