@@ -12,7 +12,7 @@ RUN    := PATH="$(BIN):$$PATH" TF_CPP_MIN_LOG_LEVEL=3
 # notebook nbval checks) on one worker, so a module's fixtures and a notebook's cells stay together
 TEST_WORKERS ?= 2
 
-.PHONY: install demo lab formgrader exchange build test stress bench grade clean-submissions help
+.PHONY: install demo lab formgrader exchange build test stress bench bench-copies grade clean-submissions help
 help:
 	@echo "make demo   build, grade three students, print their scores"
 	@echo "make lab    open JupyterLab on your own copy of the chapters (work/)"
@@ -22,6 +22,7 @@ help:
 	@echo "make stress grade every solution 3 times with the other core busy (CI runs it)"
 	@echo "make build  regenerate chapters/ and solutions/ from source/"
 	@echo "make bench  time every notebook, its autograde and a class graded in parallel"
+	@echo "make bench-copies  time the copy report of a synthetic class of 300 students (budget 60 s)"
 	@echo "make grade ASSIGNMENT=01_sequential_data [JOBS=N] [SCHEDULER=tcp://host:8786] [DB=url] [NO_SANDBOX=1]"
 	@echo "            grade every submission in submitted/ into the course gradebook"
 
@@ -64,6 +65,9 @@ stress: install
 
 bench: install
 	$(RUN) $(BIN)/python -m helpers.course bench --readme
+
+bench-copies: install
+	$(RUN) $(BIN)/python -m helpers.course.measuring.copies_scale --students 300
 
 grade: install
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=01_sequential_data [JOBS=N] [SCHEDULER=tcp://host:8786] [DB=url] [NO_SANDBOX=1]"; exit 2; }

@@ -103,6 +103,20 @@ def test_the_real_chapter_keeps_its_exact_scores(class_run):
     assert not run.faults, [str(f) for f in run.faults]
 
 
+def test_grade_writes_the_copy_report_and_changes_no_score(class_run):
+    course, first, _ = class_run
+    run = first[CHAPTER]
+    flagged = {(p.track, p.second.owner) for p in run.copies.against_solutions()}
+    assert flagged == {(notebook, "perfect") for notebook in run.notebooks}   # blank: nothing
+    assert run.copies_report == course / f"copies-{CHAPTER}.html"
+    page = run.copies_report.read_text()
+    assert "perfect" in page and "<mark>" in page and "blank" not in page
+    assert f"{len(run.notebooks)} answer(s) flagged against the published solutions" in report(run)
+    for notebook in run.notebooks:   # flagged, and still every point
+        cells = run.results["perfect"].scores[notebook]
+        assert all(s == m for s, m, _ in cells.values() if s is not None), (notebook, cells)
+
+
 def test_well_behaved_students_meet_no_fault(class_run):
     _, first, _ = class_run
     for student in WELL_BEHAVED:

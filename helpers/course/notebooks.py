@@ -139,6 +139,14 @@ def solution_source(cell) -> str:
     return without_lines(cell.source, (BEGIN_SOLUTION, END_SOLUTION))
 
 
+def read_answers(path: Path) -> dict[str, str]:
+    """Answer cells written as a script: each ``# %% <grade_id>`` line starts one cell's source."""
+    parts = re.split(r"^# %% (\S+)\n", Path(path).read_text(), flags=re.M)
+    if len(parts) < 3:
+        raise ValueError(f"{path}: no '# %% <grade_id>' line starts an answer cell")
+    return {parts[i]: parts[i + 1].rstrip() + "\n" for i in range(1, len(parts), 2)}
+
+
 def fill_answers(release: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
     """A copy of ``release`` whose answer cells (by grade_id) hold ``answers``."""
     filled = copy.deepcopy(release)

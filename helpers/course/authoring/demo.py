@@ -45,4 +45,16 @@ def run_demo(course: Path = REPO / "demo-course", refs: list[nbs.NotebookRef] | 
     print(f"\nfeedback HTML : {run.feedback_dir}/<student>/<assignment>/<notebook>.html")
     print(f"grades        : {run.grades_csv}")
     print(f"gradebook     : {run.course / 'gradebook.db'}")
+    print(copies_line(run))
     return run
+
+
+def copies_line(run: GradingRun) -> str:
+    """Where the copy reports are, and why the demo's students are flagged in them."""
+    compared = [c.copies for c in run.classes.values() if c.copies is not None]
+    against = sum(len(c.against_solutions()) for c in compared)
+    between = sum(len(c.between_students()) for c in compared)
+    return (f"copies        : {run.course}/copies-<assignment>.html ({len(compared)} report(s): "
+            f"{against} answer(s) flagged against the published solutions, {between} pair(s) between "
+            "students; expected, as 'perfect' hands in the solutions and 'mistakes' the solutions "
+            "with a mistake each, 'blank' nothing)")

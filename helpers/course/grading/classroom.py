@@ -17,7 +17,10 @@ local worker processes or on a Dask distributed cluster (``--scheduler``):
    gradebook), with a SQLite busy timeout for the formgrader running beside it;
 4. place ``autograded/`` and ``feedback/`` files where plain nbgrader puts them;
 5. export ``grades.csv`` (nbgrader's ``CsvExportPlugin``) and print a summary
-   table and every fault.
+   table and every fault;
+6. compare the answers with the published solutions and between students and
+   write ``copies-<assignment>.html`` (:mod:`helpers.course.grading.copies`;
+   information only, after grading, no score changed).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from helpers.course.grading import caps, sandbox
+from helpers.course.grading import caps, copies_report, sandbox
+from helpers.course.grading.copies import Comparison
 from helpers.course import notebooks as nbs
 from helpers.course.grading.judge import secret as secrets
 from helpers.course.grading.judge.redflags import RedFlag, red_flags
@@ -73,6 +77,8 @@ class ClassRun:
     faults: list[Fault] = field(default_factory=list)
     red_flags: list[RedFlag] = field(default_factory=list)   # information only, never scored
     seconds: float = 0.0
+    copies: Comparison | None = None       # information only, never scored
+    copies_report: Path | None = None
 
     def total(self, student: str, notebook: str) -> tuple[float, float]:
         return self.results[student].notebook_total(notebook)
@@ -318,11 +324,13 @@ def check_sandbox(limits: list[caps.Limits], scheduler: str | None, log=print) -
 def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Path | None = None,
                       jobs: int | None = None, scheduler: str | None = None, db: str | None = None,
                       limits: caps.Limits | dict[str, caps.Limits] | None = None, feedback: bool = True,
-                      export: bool = True, progress: bool = True, log=print) -> dict[str, ClassRun]:
+                      export: bool = True, progress: bool = True, report_copies: bool = True,
+                      log=print) -> dict[str, ClassRun]:
     """Grade every submission of ``assignments`` into the course's one gradebook.
 
     ``limits`` caps every kernel (helpers.course.grading.caps); a dict gives each
     assignment its own. All tasks of all assignments share one pool of workers.
+    ``report_copies`` writes each assignment's copy report after grading.
     """
     from tqdm import tqdm
 
@@ -346,9 +354,9 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
     db_url, course_id = course_settings(course, db, config)
     start = time.perf_counter()
     secret = secrets.course_secret(course)
-    runs, tasks, cleaned = {}, [], {}
+    runs, tasks, cleaned, sources_of = {}, [], {}, {}
     for assignment in assignments:
-        sources = source_notebooks(course, assignment)
+        sources = sources_of[assignment] = source_notebooks(course, assignment)
         register(course, assignment, db_url, course_id, sources, log)
         source = read_folder(course / "source" / assignment)
         runs[assignment] = ClassRun(course, assignment, db_url, list(sources))
@@ -389,6 +397,14 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
         run.faults = [f for s in run.results for f in run.results[s].faults]
     if export:
         export_grades(db_url, course_id, course / "grades.csv")
+    if report_copies:
+        for assignment, run in runs.items():
+            submitted_notebooks = {s: sub.notebooks for (a, s), sub in cleaned.items() if a == assignment}
+            try:
+                run.copies, run.copies_report = copies_report.write_report(
+                    course, assignment, sources_of[assignment], submitted_notebooks)
+            except Exception as error:  # the grades are written; the report is information only
+                log(f"copies: no report for {assignment} ({type(error).__name__}: {error})")
     return runs
 
 
@@ -420,6 +436,8 @@ def report(run: ClassRun) -> str:
         text.append(f"{len(run.red_flags)} red flag(s), cells that reach into the kernel's machinery "
                     "(information only, no score changed):")
         text += [f"  {flag}" for flag in run.red_flags]
+    if run.copies is not None:
+        text.append(copies_report.summary(run.copies, run.copies_report))
     return "\n".join(text)
 
 
@@ -434,4 +452,6 @@ def run_grade(assignment: str, course: Path = REPO, submitted: Path | None = Non
     print(f"autograded: {course / 'autograded'}/<student>/{assignment}/")
     print(f"feedback  : {course / 'feedback'}/<student>/{assignment}/<notebook>.html")
     print(f"grades    : {course / 'grades.csv'}")
+    if run.copies_report:
+        print(f"copies    : {run.copies_report}")
     return run
