@@ -12,7 +12,7 @@ RUN    := PATH="$(BIN):$$PATH" TF_CPP_MIN_LOG_LEVEL=3
 # notebook nbval checks) on one worker, so a module's fixtures and a notebook's cells stay together
 TEST_WORKERS ?= 2
 
-.PHONY: install demo lab formgrader exchange build test stress bench grade clean-submissions help
+.PHONY: install demo lab formgrader exchange build site test stress bench grade clean-submissions help
 help:
 	@echo "make demo   build, grade three students, print their scores"
 	@echo "make lab    open JupyterLab on your own copy of the chapters (work/)"
@@ -21,6 +21,7 @@ help:
 	@echo "make test   everything CI checks"
 	@echo "make stress grade every solution 3 times with the other core busy (CI runs it)"
 	@echo "make build  regenerate chapters/ and solutions/ from source/"
+	@echo "make site   the course website (build/site/html) from solutions/ and the README, in seconds"
 	@echo "make bench  time every notebook, its autograde and a class graded in parallel"
 	@echo "make grade ASSIGNMENT=01_sequential_data [JOBS=N] [SCHEDULER=tcp://host:8786] [DB=url] [NO_SANDBOX=1]"
 	@echo "            grade every submission in submitted/ into the course gradebook"
@@ -54,6 +55,9 @@ exchange: install
 
 build: install
 	$(RUN) $(BIN)/python -m helpers.course build
+
+site: install
+	$(RUN) $(BIN)/python -m helpers.course site
 
 test: install
 	$(RUN) $(BIN)/python -m pytest tests solutions --nbval-lax --cov=helpers --cov-report=term \
