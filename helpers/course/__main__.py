@@ -72,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.course.kernels import install
         print(f"kernel config: {install()}")
     elif args.command == "build":
+        from helpers.course.authoring.anywhere import refresh_install_cells
         from helpers.course.authoring.build import build as run_build
+        for ref in refresh_install_cells():
+            print(f"source/{ref}: its install cell is now the one pyproject.toml gives")
         run_build(run=not args.no_execute, only=args.only)
     elif args.command == "site":
         from helpers.course.authoring.site import BUILD, build_site

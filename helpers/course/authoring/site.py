@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import copy
 import re
-import tomllib
 from pathlib import Path
 
 from helpers.course import notebooks
+from helpers.course.authoring.anywhere import repository_url
 from helpers.course.nbgrader_runner import REPO
 
 SITE = REPO / "site"
@@ -25,14 +25,6 @@ SHOW_SOLUTION = "Show solution"
 NBVAL_MARKERS = ("# NBVAL_CHECK_OUTPUT", "# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")
 TRACK_IN_TITLE = re.compile(r"\s*\((Keras|PyTorch) track\)\s*$")
 HEADING = re.compile(r"^(#{1,6}) (.+)$")
-
-
-def repository_url(pyproject: Path = REPO / "pyproject.toml") -> str:
-    """The course's public repository: ``[project.urls] Repository`` of pyproject.toml."""
-    urls = tomllib.loads(Path(pyproject).read_text())["project"].get("urls", {})
-    if "Repository" not in urls:
-        raise ValueError(f"{pyproject} has no [project.urls] Repository: the site links to it")
-    return urls["Repository"].rstrip("/")
 
 
 def launch_links(assignment: str, track: str, repository: str, branch: str = "main") -> str:
@@ -82,9 +74,10 @@ def chapter_page(solutions: Path, assignment: str, repository: str):
     """One notebook with both solved tracks of ``assignment``, one top-level heading each."""
     tracks = {track: notebooks.read(solutions / assignment / f"{track}.ipynb") for track in TRACKS}
     page = copy.deepcopy(tracks["keras"])
+    for nb in tracks.values():
+        chapter_title(nb)   # each track starts with its '# Chapter NN — title (X track)' heading
     page.cells = [cell for track, nb in tracks.items()
                   for cell in track_cells(nb, assignment, track, repository)]
-    page.metadata["course"] = {"title": chapter_title(page), "tracks": list(TRACKS.values())}
     return page
 
 
