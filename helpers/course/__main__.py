@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers.course {setup,build,site,demo,grade,bench,stress,workspace,preview,clean}``."""
+"""Command line: ``python -m helpers.course {setup,build,site,versions,demo,grade,bench,stress,workspace,preview,clean}``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("only", nargs="*", help="assignments to rebuild (default: all)")
     site = commands.add_parser("site", help="build the course website from solutions/ and the README")
     site.add_argument("--out", type=Path, default=None, help="build folder (default: build/site)")
+    versions = commands.add_parser("versions", help="print the requirements at the oldest supported versions")
+    versions.add_argument("--oldest", action="store_true", required=True,
+                          help="the dependencies with TensorFlow, Keras and PyTorch at their oldest")
     demo = commands.add_parser("demo", help="grade three students in a throwaway course")
     demo.add_argument("--course", type=Path, default=REPO / "demo-course")
     grade = commands.add_parser("grade", help="grade every submission of an assignment into the gradebook")
@@ -82,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         index = build_site(args.out or BUILD)
         print(f"the course website: {index}\n"
               f"serve it with: python -m http.server --directory {index.parent} 8000")
+    elif args.command == "versions":
+        from helpers.course.authoring.versions import oldest_requirements
+        print("\n".join(oldest_requirements()))
     elif args.command == "demo":
         from helpers.course.authoring.demo import run_demo
         run_demo(args.course)

@@ -10,13 +10,13 @@ from it, so ``chapters/`` and ``solutions/`` carry it too.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 
 import nbformat
 
 from helpers.course import notebooks as nbs
+from helpers.course.authoring.versions import pinned_versions
 from helpers.course.nbgrader_runner import REPO
 
 PYPROJECT = REPO / "pyproject.toml"
@@ -36,12 +36,6 @@ def repository_url(pyproject: Path = PYPROJECT) -> str:
     if "Repository" not in urls:
         raise ValueError(f"{pyproject} has no [project.urls] Repository: the site and notebooks link to it")
     return urls["Repository"].rstrip("/")
-
-
-def pinned_versions(pyproject: Path = PYPROJECT) -> dict[str, str]:
-    """``{"torch": "2.13.0", ...}``: every ``name==version`` dependency of pyproject.toml."""
-    pins = (re.fullmatch(r"([A-Za-z0-9_.-]+)==([^;\s]+)", spec.strip()) for spec in _project(pyproject)["dependencies"])
-    return {match.group(1).lower(): match.group(2) for match in pins if match}
 
 
 def install_cell_source(track: str, pyproject: Path = PYPROJECT) -> str:
