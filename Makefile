@@ -12,7 +12,7 @@ RUN    := PATH="$(BIN):$$PATH" TF_CPP_MIN_LOG_LEVEL=3
 # notebook nbval checks) on one worker, so a module's fixtures and a notebook's cells stay together
 TEST_WORKERS ?= 2
 
-.PHONY: install demo lab formgrader exchange build test stress bench bench-copies grade clean-submissions help
+.PHONY: install demo lab formgrader exchange build site oldest test stress bench bench-copies grade clean-submissions help
 help:
 	@echo "make demo   build, grade three students, print their scores"
 	@echo "make lab    open JupyterLab on your own copy of the chapters (work/)"
@@ -21,6 +21,8 @@ help:
 	@echo "make test   everything CI checks"
 	@echo "make stress grade every solution 3 times with the other core busy (CI runs it)"
 	@echo "make build  regenerate chapters/ and solutions/ from source/"
+	@echo "make site   the course website (build/site/html) from solutions/ and the README, in seconds"
+	@echo "make oldest nbval on every solution in .venv-oldest, at the oldest supported TensorFlow/Keras/PyTorch"
 	@echo "make bench  time every notebook, its autograde and a class graded in parallel"
 	@echo "make bench-copies  time the copy report of a synthetic class of 300 students (budget 60 s)"
 	@echo "make grade ASSIGNMENT=01_sequential_data [JOBS=N] [SCHEDULER=tcp://host:8786] [DB=url] [NO_SANDBOX=1]"
@@ -55,6 +57,21 @@ exchange: install
 
 build: install
 	$(RUN) $(BIN)/python -m helpers.course build
+
+site: install
+	$(RUN) $(BIN)/python -m helpers.course site
+
+# a second venv at the oldest supported frameworks (pyproject [tool.rnn-course.oldest]), every
+# other pin unchanged; .ci/run runs it after make stress
+OLDEST := $(CURDIR)/.venv-oldest
+oldest: install
+	@test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(BIN)/python -m helpers.course versions --oldest > $(OLDEST)/requirements.txt
+	$(OLDEST)/bin/python -m pip install --quiet --disable-pip-version-check -r $(OLDEST)/requirements.txt pytest-xdist==3.8.0
+	$(OLDEST)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(OLDEST)/bin/python -m helpers.course setup
+	PATH="$(OLDEST)/bin:$$PATH" TF_CPP_MIN_LOG_LEVEL=3 $(OLDEST)/bin/python -m pytest solutions --nbval-lax \
+		-n $(TEST_WORKERS) --dist loadscope -q
 
 test: install
 	$(RUN) $(BIN)/python -m pytest tests solutions --nbval-lax --cov=helpers --cov-report=term \

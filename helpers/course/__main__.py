@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers.course {setup,build,demo,grade,bench,stress,workspace,preview,clean}``."""
+"""Command line: ``python -m helpers.course {setup,build,site,versions,demo,grade,bench,stress,workspace,preview,clean}``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build", help="regenerate chapters/ and solutions/ from source/")
     build.add_argument("--no-execute", action="store_true", help="do not run the solutions")
     build.add_argument("only", nargs="*", help="assignments to rebuild (default: all)")
+    site = commands.add_parser("site", help="build the course website from solutions/ and the README")
+    site.add_argument("--out", type=Path, default=None, help="build folder (default: build/site)")
+    versions = commands.add_parser("versions", help="print the requirements at the oldest supported versions")
+    versions.add_argument("--oldest", action="store_true", required=True,
+                          help="the dependencies with TensorFlow, Keras and PyTorch at their oldest")
     demo = commands.add_parser("demo", help="grade three students in a throwaway course")
     demo.add_argument("--course", type=Path, default=REPO / "demo-course")
     grade = commands.add_parser("grade", help="grade every submission of an assignment into the gradebook")
@@ -70,8 +75,19 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.course.kernels import install
         print(f"kernel config: {install()}")
     elif args.command == "build":
+        from helpers.course.authoring.anywhere import refresh_install_cells
         from helpers.course.authoring.build import build as run_build
+        for ref in refresh_install_cells():
+            print(f"source/{ref}: its install cell is now the one pyproject.toml gives")
         run_build(run=not args.no_execute, only=args.only)
+    elif args.command == "site":
+        from helpers.course.authoring.site import BUILD, build_site
+        index = build_site(args.out or BUILD)
+        print(f"the course website: {index}\n"
+              f"serve it with: python -m http.server --directory {index.parent} 8000")
+    elif args.command == "versions":
+        from helpers.course.authoring.versions import oldest_requirements
+        print("\n".join(oldest_requirements()))
     elif args.command == "demo":
         from helpers.course.authoring.demo import run_demo
         run_demo(args.course)

@@ -7,4 +7,6 @@
 - ``invariants``  what ``make test`` checks of a grading (COURSE_DESIGN.md section 3)
 - ``preview``     one chapter end to end, away from the repository
 - ``demo``        ``make demo``
+- ``anywhere``    the install cell that lets a chapter open outside the repository
+- ``site``        ``make site``: the course website
 """
