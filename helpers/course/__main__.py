@@ -77,10 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         run_demo(args.course)
     elif args.command == "grade":
         from helpers.course.grading.classroom import limits_from, run_grade
+        from helpers.course.grading.sandbox import SandboxUnavailable
         limits = limits_from(args.jobs, args.scheduler, args.cell_timeout, args.notebook_timeout,
                              args.memory_cap, args.process_cap, sandbox=not args.no_sandbox)
-        run = run_grade(args.assignment, args.course, args.submitted, args.jobs, args.scheduler,
-                        args.db, limits)
+        try:
+            run = run_grade(args.assignment, args.course, args.submitted, args.jobs, args.scheduler,
+                            args.db, limits)
+        except SandboxUnavailable as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         return 1 if any(f.kind == "grading error" for f in run.faults) else 0
     elif args.command == "bench":
         from helpers.course.measuring.bench import run_bench
