@@ -14,17 +14,23 @@ RUN    := PATH="$(BIN):$$PATH" TF_CPP_MIN_LOG_LEVEL=3
 COURSE_ENV    ?= /opt/rnn-course/venv
 SYSTEM_PYTHON ?= /usr/bin/python3.11
 HELPERS_PY    := $(shell find helpers -name '*.py')
+# make hub: the hub's proxy (npm, pinned, installed into hub/node_modules), roster, state folder
+PROXY     := hub/node_modules/.bin/configurable-http-proxy
+ROSTER    ?= hub/roster.csv
+HUB_ROOT  ?= /srv/rnn-course-hub
+HUB_PORT  ?= 8000
 # make test runs on this many pytest-xdist workers; loadscope keeps each module (and each
 # notebook nbval checks) on one worker, so a module's fixtures and a notebook's cells stay together
 TEST_WORKERS ?= 2
 
-.PHONY: install course-env demo lab formgrader exchange build test stress bench grade clean-submissions help
+.PHONY: install course-env hub demo lab formgrader exchange build test stress bench grade clean-submissions help
 help:
 	@echo "make demo   build, grade three students, print their scores"
 	@echo "make lab    open JupyterLab on your own copy of the chapters (work/)"
 	@echo "make formgrader [COURSE=demo-course]  the instructor's JupyterLab: formgrader, manual grading"
 	@echo "make exchange EXCHANGE=/srv/nbgrader/exchange [CONFIG=/etc/jupyter]  a shared machine's exchange"
 	@echo "make course-env [COURSE_ENV=/opt/rnn-course/venv]  the course's Python for every Unix user (as root)"
+	@echo "make hub [ROSTER=hub/roster.csv] [HUB_ROOT=/srv/rnn-course-hub] [HUB_PORT=8000]  JupyterHub for the class (as root)"
 	@echo "make test   everything CI checks"
 	@echo "make stress grade every solution 3 times with the other core busy (CI runs it)"
 	@echo "make build  regenerate chapters/ and solutions/ from source/"
@@ -52,6 +58,14 @@ $(COURSE_ENV)/.installed: pyproject.toml $(HELPERS_PY)
 	cd / && $(COURSE_ENV)/bin/python -m helpers.course setup
 	chmod -R a+rX $(COURSE_ENV)
 	@touch $@
+
+$(PROXY): hub/package.json
+	cd hub && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+hub: course-env $(PROXY)
+	$(COURSE_ENV)/bin/python -m helpers.course hub --roster $(ROSTER) --root $(HUB_ROOT) \
+		--port $(HUB_PORT) --proxy $(CURDIR)/$(PROXY)
 
 demo: install
 	$(RUN) $(BIN)/python -m helpers.course demo
