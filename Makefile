@@ -51,11 +51,12 @@ $(KERNEL_CONFIG): $(STAMP) helpers/course/kernels.py
 
 course-env: $(COURSE_ENV)/.installed
 
-$(COURSE_ENV)/.installed: pyproject.toml $(HELPERS_PY)
+$(COURSE_ENV)/.installed: pyproject.toml nbgrader_config.py $(HELPERS_PY)
 	@test -x $(SYSTEM_PYTHON) || { echo "course-env needs $(SYSTEM_PYTHON) (Debian: apt-get install python3.11-venv)"; exit 2; }
 	@test -x $(COURSE_ENV)/bin/python || $(SYSTEM_PYTHON) -m venv $(COURSE_ENV)
 	$(COURSE_ENV)/bin/python -m pip install --quiet --disable-pip-version-check '.[hub]'
 	cd / && $(COURSE_ENV)/bin/python -m helpers.course setup
+	install -D -m 644 nbgrader_config.py $(COURSE_ENV)/etc/rnn-course/nbgrader_config.py
 	chmod -R a+rX $(COURSE_ENV)
 	@touch $@
 

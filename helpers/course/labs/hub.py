@@ -88,7 +88,7 @@ class HubPaths:
 
 def run(*cmd: str, user: str | None = None, **kwargs) -> subprocess.CompletedProcess:
     """``cmd`` (as ``user`` through runuser), failing with what it printed."""
-    full = ["runuser", "-u", user, "--", *cmd] if user else list(cmd)
+    full = ["/usr/sbin/runuser", "-u", user, "--", *cmd] if user else list(cmd)
     done = subprocess.run(full, capture_output=True, text=True, **kwargs)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(full)} failed: {(done.stderr or done.stdout).strip()[-500:]}")
@@ -139,15 +139,16 @@ def ensure_postgres(paths: HubPaths, roster: Roster) -> str:
         os.chmod(paths.postgres, 0o700)
         run(str(PG_BIN / "initdb"), "-D", str(paths.postgres), "--auth-local=peer",
             "--auth-host=reject", user="postgres")
-        # every staff member connects as the one gradebook role; postgres as itself
+        # the staff and root (who runs `grade`) connect as the one gradebook role
         (paths.postgres / "pg_hba.conf").write_text("local all all peer map=course\n")
         (paths.postgres / "pg_ident.conf").write_text(
-            "course postgres postgres\n" + "".join(f"course {n} {DB_ROLE}\n" for n in roster.staff))
+            "course postgres postgres\n" + "".join(f"course {n} {DB_ROLE}\n"
+                                                   for n in ("root", *roster.staff)))
     paths.socket.mkdir(exist_ok=True)
     shutil.chown(paths.socket, "postgres", "postgres")
     os.chmod(paths.socket, 0o755)
     pg_ctl = [str(PG_BIN / "pg_ctl"), "-D", str(paths.postgres)]
-    if subprocess.run(["runuser", "-u", "postgres", "--", *pg_ctl, "status"],
+    if subprocess.run(["/usr/sbin/runuser", "-u", "postgres", "--", *pg_ctl, "status"],
                       capture_output=True).returncode != 0:
         run(*pg_ctl, "-w", "-l", str(paths.postgres / "server.log"), "-o",
             f"-k {paths.socket} -p {PG_PORT} -c listen_addresses=''", "start", user="postgres")
@@ -156,6 +157,11 @@ def ensure_postgres(paths: HubPaths, roster: Roster) -> str:
         run(*psql, f"CREATE ROLE {DB_ROLE} LOGIN", user="postgres")
     if not run(*psql, f"SELECT 1 FROM pg_database WHERE datname='{DB_ROLE}'", user="postgres").stdout.strip():
         run(*psql, f"CREATE DATABASE {DB_ROLE} OWNER {DB_ROLE}", user="postgres")
+    return gradebook_url(paths)
+
+
+def gradebook_url(paths: HubPaths) -> str:
+    """The gradebook's URL: the staff reach it over the cluster's Unix socket."""
     return f"postgresql+psycopg://{DB_ROLE}@/{DB_ROLE}?host={paths.socket}&port={PG_PORT}"
 
 
