@@ -2,9 +2,9 @@
 
 The instructor releases chapter 01 from the formgrader (its own tab); two students log
 in (PAM), fetch it from the Assignment List, answer (one with the solutions' answers,
-one with a single answer), submit; the instructor collects, the grader account grades
-with ``grade`` (parallel, judged, sandboxed) into the PostgreSQL gradebook, the
-instructor releases feedback; each student fetches it in the browser and reads their
+one with a single answer), submit; the instructor collects, root grades with ``grade``
+(parallel, judged, sandboxed) into the PostgreSQL gradebook, the instructor releases
+feedback; each student fetches it in the browser and reads their
 own score. Files one student wrote are not readable by the other (checked as that Unix
 user; the control reads them as their owner). Runs as root (it adds Unix users).
 """
@@ -223,3 +223,15 @@ def test_a_class_on_the_hub(hub):
     inbound = hubs.HubPaths(ROOT).exchange / "rnn-course" / "inbound"
     assert as_user(PARTLY, "ls", str(inbound)).returncode != 0       # submissions' names hidden
     assert len(os.listdir(inbound)) == 2                             # (root sees both)
+
+
+def test_the_roster_names_a_bad_row(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("username,role\nada,instructor\nbob,student\neve,teacher\n")
+    with pytest.raises(ValueError, match=r"roster.csv:4: role 'teacher' must be one of"):
+        hubs.read_roster(roster)
+    roster.write_text("username,role\nada,instructor\nbob,student\nEve Smith,student\n")
+    with pytest.raises(ValueError, match=r"roster.csv:4: username 'Eve Smith'"):
+        hubs.read_roster(roster)
+    roster.write_text("username,role\nada,instructor\nbob,student\n")
+    assert hubs.read_roster(roster) == hubs.Roster(("ada",), (), ("bob",))

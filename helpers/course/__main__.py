@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"JupyterHub of the course: http://127.0.0.1:{args.port}/ (PAM: Unix user names and "
               f"passwords; the roster's passwords are in {paths.passwords}, readable by root only)")
         print(f"course folder {paths.course}, exchange {paths.exchange}, hub config {paths.config}")
+        print(f"grade collected submissions as root: cd {paths.course} && {sys.executable} "
+              "-m helpers.course grade <assignment> --course .")
         if args.setup_only:
             return 0
         import os
