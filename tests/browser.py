@@ -90,7 +90,8 @@ def jupyter_lab(lab, root: Path, config_dir: Path, log: Path, timeout: float = 1
 
 def stop(server: subprocess.Popen, grace: float) -> None:
     """End ``server``'s process group: SIGTERM, then SIGKILL after ``grace`` seconds."""
-    os.killpg(server.pid, 15)
+    with contextlib.suppress(ProcessLookupError):   # the group may have ended already
+        os.killpg(server.pid, 15)
     try:
         server.wait(timeout=grace)
     except subprocess.TimeoutExpired:

@@ -11,11 +11,13 @@ user; the control reads them as their owner). Runs as root (it adds Unix users).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -42,6 +44,26 @@ def as_user(user: str, *cmd: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(["/usr/sbin/runuser", "-u", user, "--", *cmd], capture_output=True, text=True, **kwargs)
 
 
+def free_ports() -> int:
+    """A free port whose next two (the hub's API, the proxy's API) are free too."""
+    while True:
+        port = browser.free_port()
+        try:
+            for other in (port + 1, port + 2):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", other))
+            return port
+        except OSError:
+            continue
+
+
+def stop_proxy() -> None:
+    """The proxy runs in a session of its own: a hub that failed to start leaves it behind."""
+    pid_file = hubs.HubPaths(ROOT).state / "proxy.pid"
+    with contextlib.suppress(OSError, ValueError):
+        os.kill(int(pid_file.read_text()), 15)
+
+
 def stop_postgres() -> None:
     if (hubs.HubPaths(ROOT).postgres / "postmaster.pid").exists():
         as_user("postgres", str(hubs.PG_BIN / "pg_ctl"), "-D", str(hubs.HubPaths(ROOT).postgres),
@@ -62,7 +84,7 @@ def hub():
     for student in ROSTER.students:   # an earlier run's fetched copy and nbgrader cache
         for old in (home(student) / "rnn-course", home(student) / ".local/share/jupyter/nbgrader_cache"):
             shutil.rmtree(old, ignore_errors=True)
-    port = browser.free_port()
+    port = free_ports()
     (REPO / "screenshots").mkdir(exist_ok=True)
     log = REPO / "screenshots" / "hub.log"
     with open(log, "w") as out:
@@ -76,8 +98,11 @@ def hub():
             passwords = {row["username"]: row["password"] for row in csv.DictReader(handle)}
         yield url, passwords
     finally:
-        browser.stop(server, 60)   # the hub stops the users' servers first
-        stop_postgres()
+        try:
+            browser.stop(server, 60)   # the hub stops the users' servers first
+        finally:
+            stop_proxy()
+            stop_postgres()
 
 
 def log_in(page, url: str, user: str, password: str) -> None:
@@ -165,6 +190,11 @@ def test_a_class_on_the_hub(hub):
     with browser.chromium_page() as page:
         with shots.step(page, "the instructor opens the formgrader in its own tab and releases 01"):
             log_in(page, url, INSTRUCTOR, passwords[INSTRUCTOR])
+            # the formgrader panel inside the lab is not blank (nbgrader#1870) ...
+            page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
+            page.click(".lm-Menu-item:has-text('Formgrader')")
+            page.frame_locator("iframe").first.locator("text=Manage Assignments").first.wait_for()
+            # ... and it opens in its own tab
             page.goto(f"{url}/user/{INSTRUCTOR}/formgrader/manage_assignments")
             page.wait_for_selector("text=Manage Assignments")
             formgrader(page, url, "assign")
