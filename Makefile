@@ -8,16 +8,29 @@ STAMP  := $(VENV)/.installed
 KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 # nbgrader shells out to alembic: the venv's bin must come first on PATH.
 RUN    := PATH="$(BIN):$$PATH" TF_CPP_MIN_LOG_LEVEL=3
+# the course environment every Unix user of a hub runs (students' servers and kernels, the
+# instructor's grade): made from Debian's interpreter (pyenv's lives under /root, mode 700)
+# and a normal install of this checkout, so it depends on nothing under /root or this folder
+COURSE_ENV    ?= /opt/rnn-course/venv
+SYSTEM_PYTHON ?= /usr/bin/python3.11
+HELPERS_PY    := $(shell find helpers -name '*.py')
+# make hub: the hub's proxy (npm, pinned, installed into hub/node_modules), roster, state folder
+PROXY     := hub/node_modules/.bin/configurable-http-proxy
+ROSTER    ?= hub/roster.csv
+HUB_ROOT  ?= /srv/rnn-course-hub
+HUB_PORT  ?= 8000
 # make test runs on this many pytest-xdist workers; loadscope keeps each module (and each
 # notebook nbval checks) on one worker, so a module's fixtures and a notebook's cells stay together
 TEST_WORKERS ?= 2
 
-.PHONY: install demo lab formgrader exchange build site oldest test stress bench bench-copies grade clean-submissions help
+.PHONY: install course-env hub demo lab formgrader exchange build site oldest test stress bench bench-copies grade clean-submissions help
 help:
 	@echo "make demo   build, grade three students, print their scores"
 	@echo "make lab    open JupyterLab on your own copy of the chapters (work/)"
 	@echo "make formgrader [COURSE=demo-course]  the instructor's JupyterLab: formgrader, manual grading"
 	@echo "make exchange EXCHANGE=/srv/nbgrader/exchange [CONFIG=/etc/jupyter]  a shared machine's exchange"
+	@echo "make course-env [COURSE_ENV=/opt/rnn-course/venv]  the course's Python for every Unix user (as root)"
+	@echo "make hub [ROSTER=hub/roster.csv] [HUB_ROOT=/srv/rnn-course-hub] [HUB_PORT=8000]  JupyterHub for the class (as root)"
 	@echo "make test   everything CI checks"
 	@echo "make stress grade every solution 3 times with the other core busy (CI runs it)"
 	@echo "make build  regenerate chapters/ and solutions/ from source/"
@@ -38,6 +51,25 @@ $(STAMP): pyproject.toml
 $(KERNEL_CONFIG): $(STAMP) helpers/course/kernels.py
 	$(BIN)/python -m helpers.course setup
 	@touch $@
+
+course-env: $(COURSE_ENV)/.installed
+
+$(COURSE_ENV)/.installed: pyproject.toml nbgrader_config.py $(HELPERS_PY)
+	@test -x $(SYSTEM_PYTHON) || { echo "course-env needs $(SYSTEM_PYTHON) (Debian: apt-get install python3.11-venv)"; exit 2; }
+	@test -x $(COURSE_ENV)/bin/python || $(SYSTEM_PYTHON) -m venv $(COURSE_ENV)
+	$(COURSE_ENV)/bin/python -m pip install --quiet --disable-pip-version-check '.[hub]'
+	cd / && $(COURSE_ENV)/bin/python -m helpers.course setup
+	install -D -m 644 nbgrader_config.py $(COURSE_ENV)/etc/rnn-course/nbgrader_config.py
+	chmod -R a+rX $(COURSE_ENV)
+	@touch $@
+
+$(PROXY): hub/package.json
+	cd hub && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+hub: course-env $(PROXY)
+	$(COURSE_ENV)/bin/python -m helpers.course hub --roster $(ROSTER) --root $(HUB_ROOT) \
+		--port $(HUB_PORT) --proxy $(CURDIR)/$(PROXY)
 
 demo: install
 	$(RUN) $(BIN)/python -m helpers.course demo

@@ -57,6 +57,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float, what: str) -> None:
+    """Wait until ``url`` answers; a RuntimeError with the end of ``log`` if ``server``
+    stops or ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start:\n{Path(log).read_text()[-3000:]}")
+            time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def jupyter_lab(lab, root: Path, config_dir: Path, log: Path, timeout: float = 120):
     """Run ``lab``'s JupyterLab on ``root`` at a free localhost port; yields its base URL."""
@@ -68,23 +82,21 @@ def jupyter_lab(lab, root: Path, config_dir: Path, log: Path, timeout: float = 1
                                   stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=5):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.5)
+        wait_until_up(f"{url}/api/status?token={TOKEN}", server, log, timeout, "JupyterLab")
         yield url
     finally:
+        stop(server, 20)
+
+
+def stop(server: subprocess.Popen, grace: float) -> None:
+    """End ``server``'s process group: SIGTERM, then SIGKILL after ``grace`` seconds."""
+    with contextlib.suppress(ProcessLookupError):   # the group may have ended already
         os.killpg(server.pid, 15)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, 9)
-            server.wait()
+    try:
+        server.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, 9)
+        server.wait()
 
 
 @contextlib.contextmanager

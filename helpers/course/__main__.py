@@ -64,6 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     exchange.add_argument("root", type=Path, help="the exchange folder, e.g. /srv/nbgrader/exchange")
     exchange.add_argument("--config", type=Path, default=None,
                           help="write everyone's nbgrader_config.py here, e.g. /etc/jupyter")
+    hub = commands.add_parser("hub", help="a JupyterHub on localhost for one course (make hub, as root)")
+    hub.add_argument("--roster", type=Path, default=REPO / "hub" / "roster.csv",
+                     help="CSV of username,role (instructor, grader, student)")
+    hub.add_argument("--root", type=Path, default=Path("/srv/rnn-course-hub"),
+                     help="where the hub keeps the exchange, course folder, gradebook and state")
+    hub.add_argument("--proxy", type=Path, required=True, help="the configurable-http-proxy program")
+    hub.add_argument("--port", type=int, default=8000)
+    hub.add_argument("--setup-only", action="store_true", help="prepare everything, do not start")
     preview = commands.add_parser("preview", help="build and grade one chapter in a scratch folder")
     preview.add_argument("assignment", help="e.g. 02_hidden_state")
     preview.add_argument("--out", type=Path, default=None)
@@ -93,10 +101,15 @@ def main(argv: list[str] | None = None) -> int:
         run_demo(args.course)
     elif args.command == "grade":
         from helpers.course.grading.classroom import limits_from, run_grade
+        from helpers.course.grading.sandbox import SandboxUnavailable
         limits = limits_from(args.jobs, args.scheduler, args.cell_timeout, args.notebook_timeout,
                              args.memory_cap, args.process_cap, sandbox=not args.no_sandbox)
-        run = run_grade(args.assignment, args.course, args.submitted, args.jobs, args.scheduler,
-                        args.db, limits)
+        try:
+            run = run_grade(args.assignment, args.course, args.submitted, args.jobs, args.scheduler,
+                            args.db, limits)
+        except SandboxUnavailable as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         return 1 if any(f.kind == "grading error" for f in run.faults) else 0
     elif args.command == "bench":
         from helpers.course.measuring.bench import run_bench
@@ -128,6 +141,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"exchange folder {args.root.resolve()} is ready (mode 777)")
         print(f"every user's nbgrader config: {where}" if where else
               "put these lines into a nbgrader_config.py every user reads (e.g. /etc/jupyter/):\n" + text)
+    elif args.command == "hub":
+        from helpers.course.labs.hub import setup_hub
+        try:
+            paths = setup_hub(args.roster, args.root, Path(sys.prefix), REPO, args.proxy, args.port)
+        except (ValueError, OSError, RuntimeError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"JupyterHub of the course: http://127.0.0.1:{args.port}/ (PAM: Unix user names and "
+              f"passwords; the roster's passwords are in {paths.passwords}, readable by root only)")
+        print(f"course folder {paths.course}, exchange {paths.exchange}, hub config {paths.config}")
+        print(f"grade collected submissions as root: cd {paths.course} && {sys.executable} "
+              "-m helpers.course grade <assignment> --course .")
+        if args.setup_only:
+            return 0
+        import os
+        jupyterhub = str(Path(sys.executable).parent / "jupyterhub")
+        os.chdir(paths.state)
+        os.execv(jupyterhub, [jupyterhub, "-f", str(paths.config)])
     elif args.command == "preview":
         from helpers.course.authoring.preview import preview as run_preview
         return 1 if run_preview(args.assignment, args.out) else 0

@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-ROOT_CONFIG = REPO / "nbgrader_config.py"
+# the course's nbgrader settings: this checkout's, or, where helpers is installed as a package
+# (make course-env), the copy the environment keeps
+ENV_CONFIG = Path(sys.prefix) / "etc" / "rnn-course" / "nbgrader_config.py"
+ROOT_CONFIG = REPO / "nbgrader_config.py" if (REPO / "nbgrader_config.py").exists() else ENV_CONFIG
 
 
 class NbgraderError(RuntimeError):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from helpers.course import notebooks as nbs
 from helpers.course.authoring.students import GradingRun, grade, standard_students
+from helpers.course.grading import sandbox
 from helpers.course.nbgrader_runner import REPO
 
 DEMO_STUDENTS = ("perfect", "blank", "mistakes")
@@ -33,13 +34,26 @@ def score_table(run: GradingRun, students, refs) -> str:
     return "\n".join(lines)
 
 
+def unsandboxed_note() -> str | None:
+    """Why the demo grades without the sandbox on this machine (one line), or None.
+
+    The demo grades the course's own example students, so it runs anyway where no
+    sandbox can be made; ``grade`` (a real class) still refuses to."""
+    reason = sandbox.unavailable_reason()
+    if reason is None:
+        return None
+    return (f"make demo: grading WITHOUT the sandbox, {' '.join(reason.split())}; fine for the "
+            "course's own example students, but `grade` refuses a real class without it")
+
+
 def run_demo(course: Path = REPO / "demo-course", refs: list[nbs.NotebookRef] | None = None) -> GradingRun:
     """Grade the perfect, blank and mistaken students on ``refs`` (default: every notebook);
     print where everything is."""
     refs = nbs.find_notebooks(REPO / "source") if refs is None else refs
     everyone = standard_students(refs)
     students = {name: everyone[name] for name in DEMO_STUDENTS if name in everyone}
-    run = grade(course, students, jobs=os.cpu_count() or 1)  # the class grading of `grade`
+    run = grade(course, students, jobs=os.cpu_count() or 1,  # the class grading of `grade`
+                unsandboxed=unsandboxed_note())
     print("\nAutograded points per notebook (manually graded answers not included):\n")
     print(score_table(run, students, refs))
     print(f"\nfeedback HTML : {run.feedback_dir}/<student>/<assignment>/<notebook>.html")

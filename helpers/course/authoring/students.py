@@ -17,7 +17,7 @@ from nbgrader.api import Gradebook
 
 from helpers.course import notebooks as nbs
 from helpers.course.authoring import mistakes as mistakes_mod
-from helpers.course.grading.classroom import ClassRun, grade_assignments
+from helpers.course.grading.classroom import ClassRun, grade_assignments, limits_from
 from helpers.course.nbgrader_runner import REPO, make_course
 
 Submissions = dict[str, dict[nbs.NotebookRef, object]]  # student -> notebook -> nb
@@ -148,12 +148,14 @@ def read_grades(course: Path, submissions: Submissions, source_dir: Path) -> dic
 
 
 def grade(course: Path, submissions: Submissions, source_dir: Path = REPO / "source",
-          feedback: bool = True, jobs: int = 1, log=print) -> GradingRun:
+          feedback: bool = True, jobs: int = 1, log=print,
+          unsandboxed: str | None = None) -> GradingRun:
     """Autograde ``submissions`` in a fresh course at ``course``.
 
     The class grading of ``python -m helpers.course grade`` underneath
     (helpers.course.grading.classroom): one task per student and assignment, ``jobs``
-    at a time, every result written into the course's one gradebook.
+    at a time, every result written into the course's one gradebook. Every kernel is
+    sandboxed, unless ``unsandboxed`` says why not (the line printed instead).
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
@@ -162,6 +164,8 @@ def grade(course: Path, submissions: Submissions, source_dir: Path = REPO / "sou
     submit(course, submissions)
     assignments = nbs.assignments(refs)
     log(f"autograding {', '.join(assignments)} for {len(submissions)} students, {jobs} at a time ...")
+    extra = {} if unsandboxed is None else {
+        "limits": limits_from(jobs, sandbox=False), "unsandboxed_warning": unsandboxed}
     classes = grade_assignments(assignments, course, jobs=jobs, feedback=feedback,
-                                progress=False, log=log)
+                                progress=False, log=log, **extra)
     return GradingRun(course, read_grades(course, submissions, source_dir), classes=classes)

@@ -304,13 +304,14 @@ UNSANDBOXED_WARNING = (
     "source/ and solutions/, rewrite the gradebook, reach the network and write anywhere you can.")
 
 
-def check_sandbox(limits: list[caps.Limits], scheduler: str | None, log=print) -> None:
-    """Refuse to grade unsandboxed unless asked; say it loudly when asked.
+def check_sandbox(limits: list[caps.Limits], scheduler: str | None, log=print,
+                  warning: str = UNSANDBOXED_WARNING) -> None:
+    """Refuse to grade unsandboxed unless asked; say it loudly (``warning``) when asked.
 
     With a Dask scheduler each worker checks its own machine (a task there that
     cannot be sandboxed is a "grading error", never graded unsandboxed)."""
     if not all(l.sandbox for l in limits):
-        log(UNSANDBOXED_WARNING)
+        log(warning)
         return
     if scheduler is None:
         reason = sandbox.unavailable_reason()
@@ -325,12 +326,13 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
                       jobs: int | None = None, scheduler: str | None = None, db: str | None = None,
                       limits: caps.Limits | dict[str, caps.Limits] | None = None, feedback: bool = True,
                       export: bool = True, progress: bool = True, report_copies: bool = True,
-                      log=print) -> dict[str, ClassRun]:
+                      log=print, unsandboxed_warning: str = UNSANDBOXED_WARNING) -> dict[str, ClassRun]:
     """Grade every submission of ``assignments`` into the course's one gradebook.
 
     ``limits`` caps every kernel (helpers.course.grading.caps); a dict gives each
-    assignment its own. All tasks of all assignments share one pool of workers.
-    ``report_copies`` writes each assignment's copy report after grading.
+    assignment its own; limits without the sandbox print ``unsandboxed_warning``. All
+    tasks of all assignments share one pool of workers. ``report_copies`` writes each
+    assignment's copy report after grading.
     """
     from tqdm import tqdm
 
@@ -347,7 +349,7 @@ def grade_assignments(assignments: list[str], course: Path = REPO, submitted: Pa
         if not (course / "source" / assignment).is_dir():
             raise ValueError(f"assignment {assignment!r}: the course {course} has no folder "
                              f"source/{assignment} (pass --course)")
-    check_sandbox(list(limits_of.values()), scheduler, log)
+    check_sandbox(list(limits_of.values()), scheduler, log, unsandboxed_warning)
     ensure_bin_on_path()
     caps.remove_stale_cgroups()
     config = course_config(course)  # the course's own settings for SaveAutoGrades, late penalties

@@ -18,14 +18,15 @@ HEADER = "# nbgrader exchange of the RNN course, written by `python -m helpers.c
 EXCHANGE_MODE = 0o777
 
 
-def student_config(root: Path, course_id: str) -> str:
-    """The ``nbgrader_config.py`` every user of the machine reads."""
+def student_config(root: Path, course_id: str, extra: str = "") -> str:
+    """The ``nbgrader_config.py`` every user of the machine reads (``extra``: more lines)."""
     return (HEADER + "c = get_config()  # noqa: F821\n"
             f"c.Exchange.root = {str(root)!r}\n"
-            f"c.CourseDirectory.course_id = {course_id!r}\n")
+            f"c.CourseDirectory.course_id = {course_id!r}\n" + extra)
 
 
-def setup_exchange(root: Path, config_folder: Path | None = None, course_id: str | None = None) -> str:
+def setup_exchange(root: Path, config_folder: Path | None = None, course_id: str | None = None,
+                   extra: str = "") -> str:
     """Make the exchange folder ``root`` (world-writable, as nbgrader wants it) and write the
     config into ``config_folder``; returns the config text.
 
@@ -40,7 +41,7 @@ def setup_exchange(root: Path, config_folder: Path | None = None, course_id: str
     root = Path(root).resolve()
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, EXCHANGE_MODE)
-    text = student_config(root, course_id)
+    text = student_config(root, course_id, extra)
     if config_folder is not None:
         target = Path(config_folder) / "nbgrader_config.py"
         if target.exists() and not target.read_text().startswith(HEADER):

@@ -78,6 +78,15 @@ STUDENT = Lab(
     disabled_server_extensions=tuple(_SERVER_EXTENSION + e for e in ("formgrader", "course_list",
                                                                      "assignment_list")))
 
+# A student on a JupyterHub also fetches, submits and fetches feedback in the browser: the
+# student lab plus the Assignment List (its panel, the Nbgrader menu that opens it, its server
+# extension). Without a hub the exchange is not set up, so ``make lab`` keeps it off.
+HUB_STUDENT = Lab(
+    "hub-student-lab",
+    disabled_plugins=(*(_PLUGIN + p for p in ("create-assignment", "formgrader", "course-list")),
+                      NEWS_PLUGIN),
+    disabled_server_extensions=tuple(_SERVER_EXTENSION + e for e in ("formgrader", "course_list")))
+
 # The instructor keeps the formgrader, Create Assignment, the menu and Validate; the
 # Assignment List (a student's tool) and the Course List (JupyterHub's many courses) go.
 INSTRUCTOR = Lab(
