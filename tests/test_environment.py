@@ -11,8 +11,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 def pyproject_pins() -> dict[str, str]:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    # the hub extra is the JupyterHub server's (make course-env), not a student's environment:
+    # Binder's repo2docker brings its own JupyterHub
     requirements = project["dependencies"] + [
-        req for extra in project["optional-dependencies"].values() for req in extra]
+        req for name, extra in project["optional-dependencies"].items() if name != "hub"
+        for req in extra]
     return dict(req.split("==") for req in requirements)
 
 
