@@ -107,7 +107,7 @@ oldest: install
 
 test: install
 	$(RUN) $(BIN)/python -m pytest tests solutions --nbval-lax --cov=helpers --cov-report=term \
-		-n $(TEST_WORKERS) --dist loadscope --durations=15 -rs
+		-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=15 -rs
 
 stress: install
 	$(RUN) $(BIN)/python -m helpers.course stress

@@ -58,3 +58,14 @@ def test_jupyter_processes_do_not_compile_iri_grammars_at_import():
     code = "import sys, nbformat.validator; print('rfc3987_syntax' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False", "pin jsonschema below 4.25 (pyproject.toml says why)"
+
+
+def test_the_longest_first_modules_exist():
+    """make test starts these first (conftest.py): a renamed one would silently start last."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("root_conftest", REPO / "conftest.py")
+    root_conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root_conftest)
+    missing = [module for module in root_conftest.LONGEST_FIRST if not (REPO / module).is_file()]
+    assert not missing, f"conftest.LONGEST_FIRST names modules that do not exist: {missing}"
