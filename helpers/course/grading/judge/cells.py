@@ -86,3 +86,18 @@ def imports_of(code: str) -> list[str]:
     except SyntaxError:
         return []
     return [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+
+
+def imported_modules(statement: str) -> list[str]:
+    """The modules an import statement imports (``from torch import nn``: ``torch``)."""
+    try:
+        tree = ast.parse(statement)
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return names

@@ -3,8 +3,8 @@
 :class:`JudgedExecute` runs a submitted notebook's cells in order, as
 :class:`~helpers.course.grading.guarded.GuardedExecute` does (caps, timeouts, faults),
 except its graded test cells: those run in a judge process
-(:mod:`helpers.course.grading.judge.runner`) started for this notebook, from the source
-notebook's own text. When the test code needs something of the student's (a
+(:mod:`helpers.course.grading.judge.process`) of its own, with the test cells of the
+source notebook. When the test code needs something of the student's (a
 function, a model, a variable), the judge asks and this class passes the
 request to the kernel as one line of code for the kernel's agent
 (:mod:`helpers.bridge.agent`); the agent's answer, data or a handle, goes back
@@ -15,13 +15,6 @@ then scores as usual.
 
 from __future__ import annotations
 
-import json
-import os
-import select
-import shutil
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 from time import monotonic
 
@@ -33,59 +26,13 @@ from helpers.bridge.agent import MIME
 from helpers.checks.core import failure_lines
 from helpers.checks.seeds import PUBLIC_KEY
 from helpers.course import notebooks as nbs
-from helpers.course.grading.caps import THREAD_VARIABLES
 from helpers.course.grading.guarded import CELL_TIMEOUT, GuardedExecute, error_output
 from helpers.course.grading.judge import cells as test_cells
+from helpers.course.grading.judge.process import JudgeFailed, JudgeProcess
 
-JUDGE_START_S = 120      # the judge's imports (TensorFlow on a busy machine)
 # why a request got no answer, as the judge names it to the student
 TIMEOUT, DIED, SILENT = "timeout", "died", "silent"
 AGENT_CALL = "__import__('helpers.bridge.agent', fromlist=['answer']).answer({request!r})"
-
-
-class JudgeFailed(RuntimeError):
-    """The judge process did not answer (it crashed or ran out of time)."""
-
-
-class JudgeProcess:
-    """One judge for one notebook, and the pipe protocol to it."""
-
-    def __init__(self, threads: int, log_path: str = ""):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RNN_COURSE_SECRET")}
-        env.update({name: str(threads) for name in THREAD_VARIABLES})
-        env.update(TF_CPP_MIN_LOG_LEVEL="3", MPLBACKEND="agg", TQDM_DISABLE="1", PYTHONHASHSEED="0")
-        env.pop("PYTEST_CURRENT_TEST", None)
-        self._log = open(log_path or os.devnull, "ab")  # noqa: SIM115 - closed in stop()
-        self.folder = tempfile.mkdtemp(prefix="rnn-judge-")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "helpers.course.grading.judge.runner"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self._log, env=env, cwd=self.folder,
-            text=True, encoding="utf-8")
-
-    def send(self, message: dict) -> None:
-        try:
-            self.proc.stdin.write(json.dumps(message) + "\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError) as error:
-            raise JudgeFailed(f"the judge stopped ({error})") from None
-
-    def receive(self, timeout: float) -> dict:
-        ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, timeout))
-        if not ready:
-            raise JudgeFailed("the judge ran out of time")
-        line = self.proc.stdout.readline()
-        if not line:
-            raise JudgeFailed(f"the judge stopped (exit code {self.proc.wait()})")
-        return json.loads(line)
-
-    def stop(self) -> None:
-        # the judge keeps nothing: killed, not asked to exit (an interpreter with PyTorch or
-        # TensorFlow loaded took 3 s to shut down)
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self._log.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def source_tests(source_nb) -> dict[str, str]:
@@ -160,7 +107,10 @@ class JudgedExecute(GuardedExecute):
             if is_judged(source_nb):
                 self._tests = source_tests(source_nb)
                 self._imports = source_imports(source_nb)
-                self._start_judge()
+                try:
+                    self._start_judge()   # its imports run while the kernel starts
+                except JudgeFailed:
+                    self._judge = None    # tried again at the first test cell
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -169,19 +119,7 @@ class JudgedExecute(GuardedExecute):
 
     # --- the judge ---
     def _start_judge(self) -> None:
-        self._judge = JudgeProcess(self.judge_threads, self.judge_log)
-        self._judge.send({"kind": "start", "imports": self._imports, "key": self.seed_key})
-        self._judge_ready = False
-
-    def _wait_ready(self) -> None:
-        if self._judge_ready:
-            return
-        message = self._judge.receive(JUDGE_START_S)
-        if message.get("kind") != "ready":
-            raise JudgeFailed(f"the judge did not start: {str(message)[:200]}")
-        if message.get("error"):   # its name would otherwise be read from the student's kernel
-            raise JudgeFailed(f"the judge could not import {message['error']}")
-        self._judge_ready = True
+        self._judge = JudgeProcess(self.judge_threads, self._imports, self.seed_key, self.judge_log)
 
     def preprocess_cell(self, cell, resources, index):
         gid = nbs.grade_id(cell)
@@ -194,13 +132,13 @@ class JudgedExecute(GuardedExecute):
         try:
             if self._judge is None:
                 self._start_judge()
-            self._wait_ready()
+            self._judge.wait_ready()
             self._judge.send({"kind": "cell", "grade_id": gid, "source": self._tests[gid]})
             outcome = self._judge_outcome(cell, index)
         except JudgeFailed as error:
             # this cell scores 0; the next test cell gets a new judge
             self._fault("judge", cell, index, str(error))
-            self._judge.stop()
+            self._judge.stop(broken=True)
             self._judge = None
             cell.outputs = [error_output("GradingError", f"the tests of this cell could not be run: {error}")]
             return cell, resources

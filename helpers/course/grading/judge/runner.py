@@ -1,16 +1,23 @@
 """The judge process: runs a notebook's test cells where no student code ever ran.
 
-``python -m helpers.course.grading.judge.runner`` is started by
-:class:`helpers.course.grading.judge.executor.JudgedExecute` for one notebook. It talks
-to it over its standard input and a duplicate of its standard output (one JSON
-message per line; anything the tests or libraries print goes elsewhere):
+``python -m helpers.course.grading.judge.runner MODULE...`` is started once per
+grading process and library family by :mod:`helpers.course.grading.judge.process`: it
+imports the libraries named (TensorFlow, PyTorch: seconds each), then forks one
+judge per notebook, the next one as soon as the last has ended. A judge is a copy
+of a process that never received anything from a kernel, and nothing of one
+notebook's judge (or student) reaches the next. The judge talks to the grader over
+the runner's standard input and a duplicate of its standard output (one JSON
+message per line, one message outstanding at a time; anything the tests or
+libraries print goes to the notebook's log instead):
 
 - ``start``: the notebook's import statements (from the source notebook, so
-  trusted) and the course's seed key; it runs the imports and says ``ready``;
+  trusted), the course's seed key, the judge's scratch folder and log; it runs
+  the imports and says ``ready``;
 - ``cell``: a test cell's source (from the gradebook). The cell runs here; a name
   it does not define is looked up in the student's kernel through the bridge,
   each request going out as ``bridge`` and its answer coming back as ``reply``;
-  the outcome goes back as ``done``.
+  the outcome goes back as ``done``;
+- ``end``: the judge says ``ended`` and exits; the runner forks the next one.
 
 The verdict is computed here: data from the kernel is checked by this process's
 own NumPy, PyTorch, Keras and ``helpers.checks``, which nothing in the kernel
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import importlib
 import io
 import json
 import os
@@ -32,6 +40,7 @@ from helpers import bridge
 from helpers.bridge.remote import Bridge, KernelSilent, StudentError
 from helpers.course.grading.judge.cells import TestCell, compile_part, split
 
+ENDED, CLOSED = 0, 3   # a judge's exit codes: asked to end; its grader went away
 SILENT = ("the grader got no answer from your notebook's kernel while it tested your code "
           "({detail}). Something in the notebook changed how its kernel runs code, or the "
           "kernel stopped: run the notebook from a fresh kernel and check it answers.")
@@ -169,8 +178,18 @@ def _bridge_over(channel: Channel) -> Bridge:
     return Bridge(send)
 
 
-def serve(channel: Channel) -> None:
-    """Answer ``start`` and ``cell`` messages until the end of input (or the executor kills it)."""
+def _settle(folder: str, log: str) -> None:
+    """Work in the notebook's scratch folder; what libraries print goes to its log."""
+    os.chdir(folder)
+    sink = os.open(log or os.devnull, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.dup2(sink, 1)
+    os.dup2(sink, 2)
+    os.close(sink)
+
+
+def serve(channel: Channel) -> int:
+    """Answer ``start`` and ``cell`` messages until ``end`` (exit code ENDED) or the end of
+    input (exit code CLOSED: the grader has gone)."""
     judge_bridge = _bridge_over(channel)
     bridge.activate(judge_bridge)
     namespace = Namespace(judge_bridge)
@@ -178,10 +197,11 @@ def serve(channel: Channel) -> None:
         try:
             message = channel.receive()
         except EOFError:
-            return
+            return CLOSED
         kind = message.get("kind")
         if kind == "start":
             from helpers.checks import seeds
+            _settle(message.get("folder") or ".", message.get("log") or "")
             seeds.set_key(message["key"])
             error = ""
             for statement in message["imports"]:
@@ -191,10 +211,25 @@ def serve(channel: Channel) -> None:
                         exec(statement, namespace)  # noqa: S102 - the source notebook's imports
                 except Exception as failure:  # noqa: BLE001 - a broken environment, said once
                     error = error or f"{statement}: {type(failure).__name__}: {failure}"
-            channel.send({"kind": "ready", "error": error})
+            channel.send({"kind": "ready", "error": error, "pid": os.getpid()})
         elif kind == "cell":
             outcome = run_cell(split(message["source"]), namespace, message["grade_id"])
             channel.send({"kind": "done", "outcome": outcome})
+        elif kind == "end":
+            channel.send({"kind": "ended"})
+            return ENDED
+
+
+def preload(modules: list[str]) -> None:
+    """Import the libraries every judge of this family needs; a failure is left for the
+    judge's own imports to report."""
+    for name in modules:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S110 - said by the judge's ``start``
+            pass
 
 
 def main() -> None:
@@ -203,7 +238,19 @@ def main() -> None:
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.__stdout__ = os.fdopen(1, "w", encoding="utf-8", closefd=False)
-    serve(Channel(sys.stdin, protocol))
+    preload(sys.argv[1:])
+    while True:
+        # neither this process nor its buffers ever read the pipes: each judge has them whole
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                code = serve(Channel(sys.stdin, protocol))
+            finally:
+                os._exit(code)   # no interpreter shutdown: TensorFlow's takes seconds
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != ENDED:
+            return               # the grader went away, or a judge broke: so does the runner
 
 
 if __name__ == "__main__":
