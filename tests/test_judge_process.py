@@ -41,6 +41,7 @@ def test_libraries_choose_the_runner():
 
 def test_each_notebook_gets_a_fresh_judge_from_one_runner(fresh_runners, tmp_path):
     first = JudgeProcess(1, IMPORTS, "key", str(tmp_path / "log"))
+    runner = process.runner(1, ())
     pid, left = run(first, LEAK).split()
     assert left == "None"
     # the control: within one notebook's judge, what a cell leaves is there for the next cell
@@ -50,7 +51,7 @@ def test_each_notebook_gets_a_fresh_judge_from_one_runner(fresh_runners, tmp_pat
     other_pid, left = run(second, LEAK).split()
     second.stop()
     assert other_pid != pid and left == "None", "the next notebook's judge saw the last one's state"
-    assert len(process._RUNNERS) == 1, "the two judges should come from one runner"
+    assert process.runner(1, ()) is runner and runner.alive(), "the two judges should come from one runner"
 
 
 def test_a_broken_judge_takes_its_runner_and_the_next_starts_afresh(fresh_runners):

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-from helpers.course.grading.caps import THREAD_VARIABLES
+from helpers.course.grading.caps import Limits, kernel_environment
 from helpers.course.grading.judge.cells import imported_modules
 
 JUDGE_START_S = 120      # the judge's imports (TensorFlow on a busy machine)
@@ -47,10 +47,9 @@ class Runner:
     """A process that imported one family's libraries and forks a judge per notebook."""
 
     def __init__(self, threads: int, libraries: tuple[str, ...]):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RNN_COURSE_SECRET")}
-        env.update({name: str(threads) for name in THREAD_VARIABLES})
-        env.update(TF_CPP_MIN_LOG_LEVEL="3", MPLBACKEND="agg", TQDM_DISABLE="1", PYTHONHASHSEED="0")
-        env.pop("PYTEST_CURRENT_TEST", None)
+        # a graded kernel's environment (thread caps, no course secret: the key comes by message)
+        env = kernel_environment(Limits(threads=threads))
+        env["PYTHONHASHSEED"] = "0"
         self.folder = tempfile.mkdtemp(prefix="rnn-judge-runner-")
         modules = [*COMMON, *(m for name in libraries for m in FAMILIES[name])]
         # its own session: stopping it stops the judge it forked too
