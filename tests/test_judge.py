@@ -161,3 +161,51 @@ def test_judged_faults_are_named(judged_faults):
     kinds = {s: {f.kind for f in r.faults} for s, r in judged_faults.results.items()}
     assert "timeout" in kinds["loops-when-called"] and "kernel died" in kinds["dies-when-called"]
     assert not kinds["good"] and not kinds["returns-a-handle"]
+
+
+# --- the course's secret reaches the judge (the tiny assignment, one hidden check on seeds) --
+
+SECRET = "an instructor's secret"
+
+
+def _seed_under(key: str) -> int:
+    from helpers.checks import seeds
+    try:
+        seeds.set_key(key)
+        return seeds.hidden_seed(1)
+    finally:
+        seeds.set_key(seeds.PUBLIC_KEY)
+
+
+def _grade_seeded(root, course_secret: str | None) -> float:
+    """after_tests of a good student, whose hidden check passes only under SECRET's seeds."""
+    import class_fixtures as cf
+    from helpers.course.grading.judge import secret
+    expected = _seed_under(secret.seed_key(SECRET, cf.ASSIGNMENT))
+    source = cf.make_source(root / "source")
+    path = source / cf.ASSIGNMENT / f"{cf.NOTEBOOK}.ipynb"
+    tiny = nbs.read(path)
+    tiny.metadata["judge"] = True
+    cell = next(c for c in tiny.cells if nbs.grade_id(c) == "after_tests")
+    cell.source += ("\n### BEGIN HIDDEN TESTS\nfrom helpers import checks\n# hidden check: the course's seeds\n"
+                    f"assert checks.hidden_seed(1) == {expected}, 'seeds not from the course secret'\n"
+                    "### END HIDDEN TESTS")
+    nbs.write(tiny, path)
+    course = make_course(root / "course", source)
+    if course_secret:
+        (course / secret.SECRET_FILE).write_text(course_secret + "\n")
+    nbs.write(cf.answered(cf.release(source, root / "release")),
+              course / "submitted" / "good" / cf.ASSIGNMENT / f"{cf.NOTEBOOK}.ipynb")
+    runs = grade_assignments([cf.ASSIGNMENT], course, jobs=1, limits=TINY_LIMITS, progress=False,
+                             log=lambda *_: None)
+    return runs[cf.ASSIGNMENT].results["good"].scores[cf.NOTEBOOK]["after_tests"][0]
+
+
+def test_the_course_secret_makes_the_hidden_seeds(tmp_path, monkeypatch):
+    from helpers.checks.seeds import PUBLIC_KEY
+    from helpers.course.grading.judge import secret
+    monkeypatch.delenv(secret.SECRET_ENV, raising=False)
+    assert _seed_under(secret.seed_key(SECRET, "00_faults")) != _seed_under(PUBLIC_KEY)
+    assert _grade_seeded(tmp_path / "with", SECRET) == 1, "the judge did not get the course secret's key"
+    # the control: the public course's seeds fail the same hidden check
+    assert _grade_seeded(tmp_path / "without", None) == 0

@@ -238,7 +238,8 @@ def _grade(task: Task, result: TaskResult) -> None:
         write_folder(task.other_files, submitted)
         write_folder({f"{name}.ipynb": nb for name, nb in task.notebooks.items()}, submitted)
         fault_log = Path(tmp) / "faults.jsonl"
-        config = scratch_config(root, task.limits, fault_log, kernel_log=Path(tmp) / "kernels.log")
+        config = scratch_config(root, task.limits, fault_log, kernel_log=Path(tmp) / "kernels.log",
+                                seed_key=task.seed_key)
         api = nbgrader_api(config)
         if task.notebooks:
             outcome = api.autograde(task.assignment, task.student, force=True, create=True)
