@@ -275,8 +275,12 @@ def test_bench_class_table():
     measured = {"assignment": "02_b", "size": 20, "jobs": 2, "serial": 400.0, "parallel": 200.0,
                 "speedup": 2.0, "faults": []}
     text = bench.class_table(measured, {"02_b/keras": 10.0}, {"02_b/keras": 12.5}, 20.0)
-    assert "| class of 20 submissions of 02_b | graded in | per submission |" in text
+    assert "| class of 20 submissions of 02_b | graded in (mean) | per submission |" in text
     assert "| plain serial `nbgrader autograde` + `generate_feedback` | 400 s | 20.0 s |" in text
+    measured.update(serial_runs=[390.0, 410.0], parallel_runs=[195.0, 205.0])
+    text = bench.class_table(measured, {"02_b/keras": 10.0}, {"02_b/keras": 12.5}, 20.0)
+    assert "| plain serial `nbgrader autograde` + `generate_feedback` | 400 s (390 and 410) | 20.0 s |" in text
+    assert "| `grade --jobs 2` | 200 s (195 and 205) | 10.0 s |" in text
     assert "| **speed-up** | **2.00x** (goal >= 1.8x) | |" in text
     assert "| 02_b/keras | 10.0 s | 12.5 s | +2.5 s | 1.25 | yes |" in text
     assert "Slowest solution cell: 20.0 s" in text

@@ -94,3 +94,18 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ")[-1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+LATE_IMPORTS = ("import sys, torch\nbefore = set(sys.modules)\n"
+                "torch.optim.Adam(torch.nn.Linear(2, 1).parameters())\nprint(len(set(sys.modules) - before))")
+
+
+def test_a_torch_judge_finds_what_its_first_optimizer_imports_already_loaded(fresh_runners):
+    judge = JudgeProcess(1, ["import torch", "from torch import nn"], "key")
+    try:
+        assert run(judge, LATE_IMPORTS) == "0", "every judge pays again for what its runner did not preload"
+    finally:
+        judge.stop()
+    # the control: a process that imported torch alone imports more for its first optimizer
+    out = subprocess.run([sys.executable, "-c", LATE_IMPORTS], capture_output=True, text=True, timeout=120)
+    assert int(out.stdout.split()[-1]) > 100, out.stderr[-2000:]
