@@ -20,8 +20,11 @@ from course_paths import NOTEBOOKS
 IDS = [str(ref) for ref in NOTEBOOKS]
 MISTAKES = [m for ref in NOTEBOOKS for m in mistakes.load(ref)]
 # trains with early stopping and has accuracy thresholds on both tracks, in 28 s of grading;
-# regrading all 16 notebooks here would cost 5 minutes of make test's 20 (make stress does it)
-REGRADED = [ref for ref in NOTEBOOKS if ref.assignment == "03_simple_rnn"]
+# regrading all 16 notebooks here would cost 5 minutes of make test's 20 (make stress does it);
+# with COURSE_ONLY set and 03 left out, the first chapter it names
+_ASSIGNMENTS = [ref.assignment for ref in NOTEBOOKS]
+_REGRADED = "03_simple_rnn" if "03_simple_rnn" in _ASSIGNMENTS else _ASSIGNMENTS[0]
+REGRADED = [ref for ref in NOTEBOOKS if ref.assignment == _REGRADED]
 assert len(REGRADED) == 2, "the regraded assignment must be a chapter with both tracks"
 
 

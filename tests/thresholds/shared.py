@@ -25,6 +25,7 @@ os.environ.setdefault("MPLBACKEND", "agg")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 from helpers.course import notebooks as nbs  # noqa: E402
+from helpers.course.authoring.anywhere import MARKER  # noqa: E402
 
 TRACKS = ("keras", "pytorch")
 
@@ -44,8 +45,10 @@ def hidden_tests(cell) -> str:
 
 
 def setup_code(nb) -> str:
-    """The code of the notebook's first code cell: its imports and ``set_seed(0)``."""
-    return code(next(cell for cell in nb.cells if cell.cell_type == "code").source)
+    """The code of the notebook's set-up cell, its imports and ``set_seed(0)``: the first code
+    cell after the "Open anywhere" install cell."""
+    return code(next(cell for cell in nb.cells
+                     if cell.cell_type == "code" and not cell.source.startswith(MARKER)).source)
 
 
 def code_cell(nb, mark: str, where: str):
