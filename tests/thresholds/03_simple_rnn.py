@@ -36,11 +36,11 @@ TRAINING_CELL = "# Training run"
 def notebook_code(track: str) -> tuple[str, str]:
     """(setup code, training cell) of the solution notebook of ``track``."""
     from helpers.course import notebooks as nbs
-    from helpers.course.authoring.anywhere import MARKER
+    from helpers.course.authoring.anywhere import is_install_cell
 
     nb = nbs.read(REPO / "source" / "03_simple_rnn" / f"{track}.ipynb")
     # the code cells after the Open-anywhere install cell: code[0] is the set-up cell
-    code = [c for c in nb.cells if c.cell_type == "code" and not c.source.startswith(MARKER)]
+    code = [c for c in nb.cells if c.cell_type == "code" and not is_install_cell(c)]
     imports = "\n".join(line for line in code[0].source.splitlines() if not line.startswith("%"))
     wanted = ("def encode(", "def make_loader(", "def fit_with_early_stopping(")
     course = [c.source for c in code if any(w in c.source for w in wanted)]

@@ -25,7 +25,7 @@ os.environ.setdefault("MPLBACKEND", "agg")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 from helpers.course import notebooks as nbs  # noqa: E402
-from helpers.course.authoring.anywhere import MARKER  # noqa: E402
+from helpers.course.authoring.anywhere import is_install_cell  # noqa: E402
 
 TRACKS = ("keras", "pytorch")
 
@@ -48,7 +48,7 @@ def setup_code(nb) -> str:
     """The code of the notebook's set-up cell, its imports and ``set_seed(0)``: the first code
     cell after the "Open anywhere" install cell."""
     return code(next(cell for cell in nb.cells
-                     if cell.cell_type == "code" and not cell.source.startswith(MARKER)).source)
+                     if cell.cell_type == "code" and not is_install_cell(cell)).source)
 
 
 def code_cell(nb, mark: str, where: str):

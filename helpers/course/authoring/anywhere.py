@@ -58,11 +58,16 @@ def install_cell_source(track: str, pyproject: Path = PYPROJECT) -> str:
     ])
 
 
+def is_install_cell(cell) -> bool:
+    """Whether ``cell`` is the install cell (every notebook's first code cell)."""
+    return cell.cell_type == "code" and cell.source.startswith(MARKER)
+
+
 def with_install_cell(nb, track: str, pyproject: Path = PYPROJECT) -> bool:
     """Put the install cell first among ``nb``'s code cells (or bring it up to date); True if changed."""
     source = install_cell_source(track, pyproject)
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
-    if code and code[0].source.startswith(MARKER):
+    if code and is_install_cell(code[0]):
         if code[0].source == source:
             return False
         code[0].source = source

@@ -29,9 +29,9 @@ JUDGE_START_S = 120      # the judge's imports (TensorFlow on a busy machine)
 JUDGE_END_S = 10         # a judge asked to end says so at once
 COMMON = ("numpy", "matplotlib.pyplot", "helpers.checks")
 FAMILIES = {"keras": ("keras", "tensorflow"), "torch": ("torch",)}
-# what a family's runner imports: its libraries, and what they import late at a cost every
-# judge would pay again (PyTorch's first optimizer imports torch._dynamo: 1.2-1.5 s)
-PRELOADS = {"keras": ("keras", "tensorflow"), "torch": ("torch", "torch._dynamo")}
+# what a family's libraries import late, at a cost every judge would pay again: the runner
+# imports it too (PyTorch's first optimizer imports torch._dynamo: 1.2-1.5 s)
+LATE_IMPORTS = {"torch": ("torch._dynamo",)}
 _RUNNERS: dict[tuple, Runner] = {}
 
 
@@ -54,7 +54,8 @@ class Runner:
         env = kernel_environment(Limits(threads=threads))
         env["PYTHONHASHSEED"] = "0"
         self.folder = tempfile.mkdtemp(prefix="rnn-judge-runner-")
-        modules = [*COMMON, *(m for name in libraries for m in PRELOADS[name])]
+        modules = [*COMMON, *(m for name in libraries
+                              for m in (*FAMILIES[name], *LATE_IMPORTS.get(name, ())))]
         # its own session: stopping it stops the judge it forked too
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "helpers.course.grading.judge.runner", *modules],
